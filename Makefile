@@ -1,0 +1,59 @@
+# L'Établi: `make run` serves the forum with demo data, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app forum
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CATALOGUES := $(wildcard forum/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test install install-test translations lint format extract-messages clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+translations: $(CATALOGUES:.po=.mo)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ 2>/dev/null || $(BIN)/pybabel compile -i $< -o $@
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "L'Établi : http://$(HOST):$(PORT)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'forum:create_app()'
+
+test: install-test translations
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "--- PostgreSQL: $$TEST_DATABASE_URL"; \
+		$(BIN)/pytest -q; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o forum/translations/messages.pot .
+	$(BIN)/pybabel update -i forum/translations/messages.pot -d forum/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,143 @@
+"""Every setting of L'Établi, read from environment variables (a `.env` file is honoured).
+
+This is the only module that reads `os.environ`. Secrets that are not given are generated once
+into the instance folder, so a fresh machine needs no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+# Argon2id parameters: argon2-cffi's RFC 9106 "low memory" profile.
+ARGON2_DEFAULTS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator gave."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance: Path, name: str, make: Any) -> str:
+    """Read a secret from the instance folder, generating it the first time."""
+    path = instance / name
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    return path.read_text().strip()
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the application configuration: environment, then OVERRIDES (tests, tools)."""
+    load_dotenv(PROJECT_ROOT / ".env")
+    env = os.environ
+    overrides = dict(overrides or {})
+
+    instance = Path(
+        overrides.pop("INSTANCE_PATH", None) or env.get("ETABLI_INSTANCE_PATH") or "instance"
+    )
+    if not instance.is_absolute():
+        instance = (PROJECT_ROOT / instance).resolve()
+
+    host = env.get("HOST", "127.0.0.1")
+    port = _int(env, "PORT", 8000)
+    base_url = (env.get("BASE_URL") or f"http://{host}:{port}").rstrip("/")
+    redis_url = env.get("REDIS_URL", "").strip()
+    https = base_url.startswith("https://")
+
+    config: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "HOST": host,
+        "PORT": port,
+        "BASE_URL": base_url,
+        "SQLALCHEMY_DATABASE_URI": _database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{instance / 'etabli.db'}"
+        ),
+        "REDIS_URL": redis_url,
+        # Mail: .eml files in <instance>/outbox unless an SMTP server is named.
+        "MAIL_SERVER": env.get("MAIL_SERVER", "").strip(),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 587),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL"), False),
+        "MAIL_TIMEOUT": _int(env, "MAIL_TIMEOUT", 30),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "L'Établi <ne-pas-repondre@etabli.invalid>"
+        ),
+        "MAIL_OUTBOX": str(instance / "outbox"),
+        # Rate limits (Flask-Limiter): memory on one process, Redis when REDIS_URL is set.
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_IP": env.get("LOGIN_LIMIT_PER_IP", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "REGISTER_LIMIT": env.get("REGISTER_LIMIT", "10 per hour"),
+        "RESET_LIMIT": env.get("RESET_LIMIT", "5 per hour"),
+        # Accounts
+        "EMAIL_VERIFY_MAX_AGE_HOURS": _int(env, "EMAIL_VERIFY_MAX_AGE_HOURS", 48),
+        "PASSWORD_RESET_MAX_AGE_MINUTES": _int(env, "PASSWORD_RESET_MAX_AGE_MINUTES", 60),
+        "REMEMBER_COOKIE_DAYS": _int(env, "REMEMBER_COOKIE_DAYS", 30),
+        "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", ARGON2_DEFAULTS["time_cost"]),
+        "ARGON2_MEMORY_COST": _int(env, "ARGON2_MEMORY_COST", ARGON2_DEFAULTS["memory_cost"]),
+        "ARGON2_PARALLELISM": _int(env, "ARGON2_PARALLELISM", ARGON2_DEFAULTS["parallelism"]),
+        # Web
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), https),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "Europe/Paris"),
+        "LANGUAGES": ["fr", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    config.update(overrides)
+
+    config["SECRET_KEY"] = (
+        config.get("SECRET_KEY")
+        or env.get("SECRET_KEY")
+        or _instance_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48))
+    )
+    # Fernet keys for personal data at rest: the first encrypts, all decrypt (rotation).
+    data_keys = (
+        config.get("DATA_KEYS")
+        or env.get("DATA_KEYS")
+        or _instance_secret(instance, "data_keys", lambda: Fernet.generate_key().decode())
+    )
+    if isinstance(data_keys, str):
+        data_keys = [key.strip() for key in data_keys.replace("\n", ",").split(",") if key.strip()]
+    config["DATA_KEYS"] = list(data_keys)
+    config["BLIND_INDEX_KEY"] = (
+        config.get("BLIND_INDEX_KEY")
+        or env.get("BLIND_INDEX_KEY")
+        or _instance_secret(instance, "blind_index_key", lambda: secrets.token_hex(32))
+    )
+    return config

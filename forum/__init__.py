@@ -1,0 +1,137 @@
+"""L'Établi: the candidates' own forum for the "Un des Meilleurs Ouvriers de France" competition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as settings
+from forum import cli
+from forum.errors import register_error_handlers
+from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
+from forum.models import User
+from forum.web import account, auth, main
+
+__all__ = ["create_app"]
+
+MIGRATIONS = settings.PROJECT_ROOT / "migrations"
+
+# No third-party origin, no inline script, no framing (DESIGN: nothing loaded from elsewhere).
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose cookie is `Secure` whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; CONFIG overrides the environment (tests, tools)."""
+    values = settings.load(config)
+    app = Flask(
+        __name__,
+        instance_path=values["INSTANCE_PATH"],
+        template_folder=str(settings.PROJECT_ROOT / "templates"),
+        static_folder=str(settings.PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(values)
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
+    app.session_interface = SessionInterface()
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    for blueprint in (main.bp, auth.bp, account.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    cli.register(app)
+
+    app.after_request(_security_headers)
+    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, write-ahead log, wait rather than fail when busy."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _load_user(session_id: str) -> User | None:
+    """The member of a session id "<id>.<epoch>"; a bumped epoch ends old sessions."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def _select_locale() -> str:
+    """The member's language, else this browser's choice, else Accept-Language, else French."""
+    languages = ["fr", "en"]
+    if not has_request_context():
+        return "fr"
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or "fr"
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

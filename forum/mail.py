@@ -1,0 +1,65 @@
+"""The one way mail leaves the forum: `.eml` files in the outbox, or SMTP when MAIL_SERVER is set."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from forum.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def compose(to: str, subject: str, text: str) -> EmailMessage:
+    """Build a plain-text French message (UTF-8) from the configured sender."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain="etabli.invalid")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    return message
+
+
+def deliver(message: EmailMessage) -> None:
+    """Send MESSAGE through SMTP, or write it to the outbox folder."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        outbox = Path(config["MAIL_OUTBOX"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        (outbox / name).write_bytes(bytes(message))
+        log.info("mail written to the outbox: %s", name)
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
+    ) as smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+    # The recipient is personal data: it is not logged.
+    log.info("mail sent through SMTP: %s", message["Message-ID"])
+
+
+def send(to: str, template: str, *, locale: str | None = None, **context: object) -> None:
+    """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO.
+
+    The template's first line is the subject; the rest is the body.
+    """
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        rendered = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = rendered.lstrip().partition("\n")
+    deliver(compose(to, subject.strip(), body.strip() + "\n"))

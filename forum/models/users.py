@@ -1,0 +1,88 @@
+"""Members and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.models.base import Base, utcnow
+from gdpr.annotations import not_personal, personal
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+    COET_STAFF = "coet_staff"
+
+
+IDENTITY = personal(
+    "identity", purpose="account and attribution", basis="contract", retention="account"
+)
+CONTACT = personal(
+    "contact", purpose="account and notifications", basis="contract", retention="account"
+)
+SECURITY = personal(
+    "security", purpose="authentication", basis="contract", retention="account", export=False
+)
+ACCOUNT = personal("account", purpose="account", basis="contract", retention="account")
+PREFERENCE = personal(
+    "preference", purpose="interface language", basis="contract", retention="account"
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = {"info": {"subject": "id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    username: Mapped[str] = mapped_column(String(30), info=IDENTITY)
+    # Look-alike-proof form of the username (case, accents, confusable digits): unique.
+    username_key: Mapped[str] = mapped_column(String(60), unique=True, info=IDENTITY)
+    # The e-mail address is stored encrypted; the keyed hash serves look-ups and uniqueness.
+    email_encrypted: Mapped[str] = mapped_column(Text, info=CONTACT)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True, info=CONTACT)
+    password_hash: Mapped[str] = mapped_column(String(255), info=SECURITY)
+    role: Mapped[Role] = mapped_column(
+        Enum(
+            Role,
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            name="role",
+            values_callable=lambda roles: [role.value for role in roles],
+        ),
+        default=Role.MEMBER,
+        info=ACCOUNT,
+    )
+    locale: Mapped[str | None] = mapped_column(String(8), info=PREFERENCE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, info=ACCOUNT)
+    email_verified_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
+    last_login_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
+    password_changed_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
+    # Bumped to end every session and "remember me" cookie of the member at once.
+    session_epoch: Mapped[int] = mapped_column(default=0, info=not_personal())
+
+    # Flask-Login's protocol, kept here so that the session id carries the epoch.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"

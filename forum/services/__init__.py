@@ -1,0 +1,1 @@
+"""Business rules: plain functions taking the actor as an argument; they commit once."""

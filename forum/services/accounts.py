@@ -1,0 +1,390 @@
+"""Accounts: registration, e-mail verification, login, passwords, roles."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from forum import documents, mail, passwords, tokens, usernames
+from forum.errors import InvalidInput
+from forum.extensions import db
+from forum.links import absolute_url
+from forum.models import Role, User
+from forum.models.base import utcnow
+from gdpr import consent
+from gdpr.crypto import Vault
+
+log = logging.getLogger(__name__)
+
+EMAIL_MAX_LENGTH = 254
+
+
+class NotVerified(Exception):
+    """Right password, but the e-mail address was never confirmed: a new link was sent."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registration did; the page says the same thing in both cases (no enumeration)."""
+
+    user: User | None  # None when the address already had an account: its owner was told
+
+
+# --- infrastructure the services share -------------------------------------------------------
+
+
+def vault() -> Vault:
+    """The application's encryption keys for personal data at rest."""
+    config = current_app.config
+    if "etabli.vault" not in current_app.extensions:
+        current_app.extensions["etabli.vault"] = Vault(
+            config["DATA_KEYS"], config["BLIND_INDEX_KEY"]
+        )
+    return current_app.extensions["etabli.vault"]
+
+
+def hasher() -> passwords.Hasher:
+    """The argon2id hasher with the configured parameters."""
+    config = current_app.config
+    if "etabli.hasher" not in current_app.extensions:
+        current_app.extensions["etabli.hasher"] = passwords.Hasher(
+            time_cost=config["ARGON2_TIME_COST"],
+            memory_cost=config["ARGON2_MEMORY_COST"],
+            parallelism=config["ARGON2_PARALLELISM"],
+        )
+    return current_app.extensions["etabli.hasher"]
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the account does not exist, so timing tells nothing."""
+    if "etabli.dummy_hash" not in current_app.extensions:
+        current_app.extensions["etabli.dummy_hash"] = hasher().hash("no such account, ever")
+    return current_app.extensions["etabli.dummy_hash"]
+
+
+def normalise_email(email: str, *, field: str = "email") -> str:
+    """The address in canonical form, or InvalidInput with a French message."""
+    email = email.strip()
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise InvalidInput(field, _("Cette adresse e-mail est trop longue."))
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidInput(field, _("Cette adresse e-mail n'est pas valide.")) from error
+
+
+def email_index(email: str) -> str:
+    """The keyed hash under which an address is looked up (case-insensitive)."""
+    return vault().blind_index(email.casefold())
+
+
+def email_of(user: User) -> str:
+    """The member's e-mail address, decrypted."""
+    return vault().decrypt(user.email_encrypted)
+
+
+def get_user_by_email(email: str) -> User | None:
+    try:
+        email = normalise_email(email)
+    except InvalidInput:
+        return None
+    return db.session.scalar(select(User).where(User.email_hash == email_index(email)))
+
+
+def get_user_by_login(login: str) -> User | None:
+    """The member whose e-mail address or username is LOGIN."""
+    login = login.strip()
+    if "@" in login:
+        return get_user_by_email(login)
+    return db.session.scalar(select(User).where(User.username_key == usernames.key(login)))
+
+
+def get_user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username_key == usernames.key(username)))
+
+
+def _check_password(password: str, *, username: str, email: str, field: str = "password") -> None:
+    personal = (username, email.split("@", 1)[0])
+    message = passwords.problem(password, personal=personal)
+    if message:
+        raise InvalidInput(field, message)
+
+
+def _email_problem(email: str) -> tuple[str, str | None]:
+    try:
+        return normalise_email(email), None
+    except InvalidInput as error:
+        return email, error.message
+
+
+def _username_problem(username: str) -> str | None:
+    message = usernames.problem(username)
+    if message is None and get_user_by_username(username) is not None:
+        message = _("Ce nom d'utilisateur est déjà pris, ou trop proche d'un nom existant.")
+    return message
+
+
+def _check_new_account(
+    *, email: str, username: str, password: str, also: dict[str, str | None] | None = None
+) -> tuple[str, str]:
+    """The normalised address and username, or every problem at once, field by field."""
+    email, email_problem = _email_problem(email)
+    username = username.strip()
+    error = InvalidInput.collect(
+        {
+            "email": email_problem,
+            "username": _username_problem(username),
+            "password": passwords.problem(password, personal=(username, email.split("@", 1)[0])),
+            **(also or {}),
+        }
+    )
+    if error:
+        raise error
+    return email, username
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hasher().hash(password)
+    user.password_changed_at = utcnow()
+    user.session_epoch += 1  # every other session and "remember me" cookie ends here
+
+
+# --- registration and verification --------------------------------------------------------
+
+
+def register(
+    *, email: str, username: str, password: str, accepted_terms: bool, locale: str | None = None
+) -> Registration:
+    """Create an unverified account and send the verification link.
+
+    When the address already has an account, nothing is created and its owner receives a
+    notice instead, so the page cannot be used to find out who is a member.
+    """
+    refused_terms = _(
+        "Vous devez accepter les conditions d'utilisation et la politique de confidentialité."
+    )
+    email, username = _check_new_account(
+        email=email,
+        username=username,
+        password=password,
+        also={"accept_terms": None if accepted_terms else refused_terms},
+    )
+
+    existing = get_user_by_email(email)
+    if existing is not None:
+        mail.send(
+            email_of(existing),
+            "account_exists",
+            locale=existing.locale or locale,
+            username=existing.username,
+            login_url=absolute_url("auth.login"),
+            reset_url=absolute_url("auth.reset_request"),
+        )
+        return Registration(user=None)
+
+    user = User(
+        username=username,
+        username_key=usernames.key(username),
+        email_encrypted=vault().encrypt(email),
+        email_hash=email_index(email),
+        password_hash=hasher().hash(password),
+        role=Role.MEMBER,
+        locale=locale,
+        created_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    _record_acceptance(user, via="register-form")
+    db.session.commit()
+    send_verification(user)
+    return Registration(user=user)
+
+
+def _record_acceptance(user: User, *, via: str) -> None:
+    """Keep the proof that USER accepted the current terms and privacy policy."""
+    for purpose, name in (("terms", "terms"), ("privacy_policy", "privacy")):
+        document = documents.get(name)
+        consent.record(
+            db.session,
+            subject_ref=str(user.id),
+            purpose=purpose,
+            given=True,
+            via=via,
+            document_version=document.version,
+            text_hash=document.text_hash,
+        )
+
+
+def _email_fingerprint(user: User) -> str:
+    return user.email_hash[:16]
+
+
+def send_verification(user: User) -> None:
+    """Mail USER a signed link that confirms their address."""
+    token = tokens.make("verify", {"u": user.id, "e": _email_fingerprint(user)})
+    hours = current_app.config["EMAIL_VERIFY_MAX_AGE_HOURS"]
+    mail.send(
+        email_of(user),
+        "verify",
+        locale=user.locale,
+        username=user.username,
+        url=absolute_url("auth.verify", token=token),
+        hours=hours,
+    )
+
+
+def verify_email(token: str) -> User:
+    """Confirm the address behind TOKEN; TokenInvalid or TokenExpired otherwise."""
+    max_age = current_app.config["EMAIL_VERIFY_MAX_AGE_HOURS"] * 3600
+    payload = tokens.read("verify", token, max_age=max_age)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    if user is None or payload.get("e") != _email_fingerprint(user):
+        raise tokens.TokenInvalid
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        db.session.commit()
+    return user
+
+
+def resend_verification(email: str) -> None:
+    """Send a new verification link if EMAIL belongs to an unverified account; silent otherwise."""
+    user = get_user_by_email(email)
+    if user is not None and not user.is_verified:
+        send_verification(user)
+
+
+# --- login and passwords -------------------------------------------------------------------
+
+
+def _wrong_credentials() -> InvalidInput:
+    return InvalidInput("password", _("Identifiant ou mot de passe incorrect."))
+
+
+def authenticate(login: str, password: str) -> User:
+    """The member LOGIN names if PASSWORD is theirs.
+
+    Raises InvalidInput (the same message whatever was wrong) or NotVerified.
+    """
+    user = get_user_by_login(login) if login.strip() else None
+    if user is None:
+        hasher().verify(_dummy_hash(), password)  # same work as for a real account
+        raise _wrong_credentials()
+    if not hasher().verify(user.password_hash, password):
+        raise _wrong_credentials()
+    if not user.is_verified:
+        send_verification(user)
+        raise NotVerified
+    if hasher().needs_rehash(user.password_hash):
+        user.password_hash = hasher().hash(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Replace USER's password after checking the current one; ends their other sessions."""
+    if not hasher().verify(user.password_hash, current):
+        raise InvalidInput("current_password", _("Le mot de passe actuel est incorrect."))
+    _check_password(new, username=user.username, email=email_of(user))
+    _set_password(user, new)
+    db.session.commit()
+    mail.send(email_of(user), "password_changed", locale=user.locale, username=user.username)
+
+
+def end_other_sessions(user: User) -> None:
+    """Sign USER out everywhere; the caller logs the current browser in again."""
+    user.session_epoch += 1
+    db.session.commit()
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes whenever the password does, so a reset link works once.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a single-use reset link if EMAIL has an account; the caller says the same either way."""
+    user = get_user_by_email(email)
+    if user is None:
+        return
+    token = tokens.make("reset", {"u": user.id, "p": _password_fingerprint(user)})
+    mail.send(
+        email_of(user),
+        "reset",
+        locale=user.locale,
+        username=user.username,
+        url=absolute_url("auth.reset", token=token),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
+    )
+
+
+def user_for_reset(token: str) -> User:
+    """The member a reset TOKEN is for, if it is genuine, recent and unused."""
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"] * 60
+    payload = tokens.read("reset", token, max_age=max_age)
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    if user is None or payload.get("p") != _password_fingerprint(user):
+        raise tokens.TokenInvalid
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password through a reset link; following the link also proves the address."""
+    user = user_for_reset(token)
+    _check_password(password, username=user.username, email=email_of(user))
+    _set_password(user, password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.commit()
+    mail.send(email_of(user), "password_changed", locale=user.locale, username=user.username)
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the interface language USER chose."""
+    user.locale = locale
+    db.session.commit()
+
+
+# --- administration ------------------------------------------------------------------------
+
+
+def create_user(
+    *, email: str, username: str, password: str, role: Role = Role.MEMBER, via: str
+) -> User:
+    """Create a verified account directly (administration, demo data), same rules as registration."""
+    email, username = _check_new_account(email=email, username=username, password=password)
+    if get_user_by_email(email) is not None:
+        raise InvalidInput("email", _("Cette adresse e-mail a déjà un compte."))
+    now = utcnow()
+    user = User(
+        username=username,
+        username_key=usernames.key(username),
+        email_encrypted=vault().encrypt(email),
+        email_hash=email_index(email),
+        password_hash=hasher().hash(password),
+        role=role,
+        created_at=now,
+        email_verified_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    _record_acceptance(user, via=via)
+    db.session.commit()
+    return user
+
+
+def set_role(username: str, role: Role) -> User:
+    """Give USERNAME the role ROLE."""
+    user = get_user_by_username(username)
+    if user is None:
+        raise InvalidInput("username", _("Aucun membre ne porte ce nom."))
+    user.role = role
+    db.session.commit()
+    return user

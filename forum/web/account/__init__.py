@@ -1,0 +1,3 @@
+from forum.web.account.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from forum.web.auth.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,82 @@
+"""Forms of the accounts area: shape of the input only, the rules live in services/accounts.py."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from forum import passwords, usernames
+from forum.services.accounts import EMAIL_MAX_LENGTH
+from forum.web import BaseForm
+
+REQUIRED = _l("Ce champ est obligatoire.")
+TOO_LONG = _l("Ce champ ne peut pas dépasser %(max)d caractères.")
+# What a login or password field may hold before we stop reading: long passphrases welcome.
+PASSWORD_FIELD_MAX = passwords.MAX_LENGTH
+
+
+def new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired(REQUIRED), Length(max=PASSWORD_FIELD_MAX, message=TOO_LONG)],
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": passwords.MIN_LENGTH,
+            "maxlength": PASSWORD_FIELD_MAX,
+            "data-strength": "on",
+            "aria-describedby": "password-rule",
+        },
+    )
+
+
+class RegisterForm(BaseForm):
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(REQUIRED), Length(max=EMAIL_MAX_LENGTH, message=TOO_LONG)],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    username = StringField(
+        _l("Nom d'utilisateur"),
+        validators=[DataRequired(REQUIRED), Length(max=usernames.MAX_LENGTH, message=TOO_LONG)],
+        render_kw={
+            "autocomplete": "username",
+            "maxlength": usernames.MAX_LENGTH,
+            "aria-describedby": "username-rule",
+            "autocapitalize": "none",
+        },
+    )
+    password = new_password_field(_l("Mot de passe"))
+    accept_terms = BooleanField(
+        _l("J'accepte les conditions d'utilisation et la politique de confidentialité"),
+    )
+
+
+class LoginForm(BaseForm):
+    login = StringField(
+        _l("Adresse e-mail ou nom d'utilisateur"),
+        validators=[DataRequired(REQUIRED), Length(max=EMAIL_MAX_LENGTH, message=TOO_LONG)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[InputRequired(REQUIRED), Length(max=PASSWORD_FIELD_MAX, message=TOO_LONG)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Rester connecté sur cet appareil"))
+
+
+class EmailForm(BaseForm):
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(REQUIRED), Length(max=EMAIL_MAX_LENGTH, message=TOO_LONG)],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+
+
+class ResetForm(BaseForm):
+    password = new_password_field(_l("Nouveau mot de passe"))
+
+
+class LogoutForm(BaseForm):
+    """Empty: logging out is a POST with its CSRF token."""

@@ -1,0 +1,175 @@
+"""Registration, e-mail verification, login, logout and password reset (/auth/…)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from forum import tokens, usernames
+from forum.errors import InvalidInput
+from forum.extensions import limiter
+from forum.services import accounts
+from forum.web import current_actor, safe_next
+from forum.web.auth.forms import EmailForm, LoginForm, LogoutForm, RegisterForm, ResetForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _limit(name: str):
+    """A rate limit read from the configuration when the request comes, POST only."""
+    return limiter.limit(lambda: current_app.config[name], methods=["POST"])
+
+
+def _login_key() -> str:
+    return "login:" + usernames.key(request.form.get("login", "").strip())
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _page(template: str, form, **context):
+    """Render a form page: 400 when a submitted form was refused, so clients can tell."""
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template(template, form=form, **context), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@_limit("REGISTER_LIMIT")
+def register():
+    if current_actor():
+        return redirect(url_for("main.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            accounts.register(
+                email=form.email.data,
+                username=form.username.data,
+                password=form.password.data,
+                accepted_terms=form.accept_terms.data,
+                locale=session.get("locale"),
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            return redirect(url_for("auth.check_email", reason="register"))
+    return _page("auth/register.html", form)
+
+
+@bp.get("/check-email")
+def check_email():
+    reason = request.args.get("reason", "register")
+    return render_template("auth/check_email.html", reason=reason)
+
+
+@bp.get("/verify/<token>")
+def verify(token: str):
+    try:
+        accounts.verify_email(token)
+    except tokens.TokenExpired:
+        return render_template("auth/verify_failed.html", expired=True, form=EmailForm()), 400
+    except tokens.TokenInvalid:
+        return render_template("auth/verify_failed.html", expired=False, form=EmailForm()), 400
+    flash(_("Votre adresse e-mail est confirmée. Vous pouvez vous connecter."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/verify/resend")
+@_limit("RESET_LIMIT")
+def resend_verification():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.resend_verification(form.email.data)
+        return redirect(url_for("auth.check_email", reason="register"))
+    return _page("auth/verify_failed.html", form, expired=True)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit("LOGIN_LIMIT_PER_IP")
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
+)
+def login():
+    if current_actor():
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.login.data, form.password.data)
+        except InvalidInput as error:
+            form.add_error(error)
+        except accounts.NotVerified:
+            form.form_errors.append(
+                _(
+                    "Votre adresse e-mail n'est pas encore confirmée. Nous venons de vous "
+                    "renvoyer le lien de confirmation : ouvrez-le, puis connectez-vous."
+                )
+            )
+        else:
+            days = current_app.config["REMEMBER_COOKIE_DAYS"]
+            login_user(user, remember=form.remember.data, duration=timedelta(days=days))
+            if user.locale:
+                session["locale"] = user.locale
+            flash(_("Bienvenue, %(name)s.", name=user.username), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+    return _page("auth/login.html", form)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    form = LogoutForm()
+    if request.method == "POST" and form.validate_on_submit():
+        logout_user()
+        flash(_("Vous êtes déconnecté."), "success")
+        return redirect(url_for("main.home"))
+    if current_actor() is None:
+        return redirect(url_for("main.home"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@_limit("RESET_LIMIT")
+def reset_request():
+    form = EmailForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return redirect(url_for("auth.check_email", reason="reset"))
+    return _page("auth/reset_request.html", form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@_limit("RESET_LIMIT")
+def reset(token: str):
+    try:
+        accounts.user_for_reset(token)
+    except tokens.TokenExpired:
+        return render_template("auth/reset_failed.html", expired=True), 400
+    except tokens.TokenInvalid:
+        return render_template("auth/reset_failed.html", expired=False), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            logout_user()
+            flash(_("Votre mot de passe a été changé. Connectez-vous avec le nouveau."), "success")
+            return redirect(url_for("auth.login"))
+    return _page("auth/reset.html", form)

@@ -1,0 +1,3 @@
+from forum.web.main.views import bp
+
+__all__ = ["bp"]

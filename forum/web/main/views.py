@@ -1,0 +1,61 @@
+"""Home, policy pages, language choice and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask_babel import get_locale
+from sqlalchemy import text
+
+from forum import documents
+from forum.extensions import db
+from forum.services import accounts
+from forum.web import current_actor, safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("main/home.html")
+
+
+def _document(name: str):
+    document = documents.get(name, str(get_locale()))
+    return render_template("main/document.html", document=document)
+
+
+@bp.get("/privacy")
+def privacy():
+    return _document("privacy")
+
+
+@bp.get("/terms")
+def terms():
+    return _document("terms")
+
+
+@bp.get("/cookies")
+def cookies():
+    return _document("cookies")
+
+
+@bp.post("/locale")
+def set_locale():
+    """Switch the interface language; remembered on the account of a logged-in member."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        actor = current_actor()
+        if actor is not None:
+            accounts.set_locale(actor, locale)
+    return redirect(safe_next(request.form.get("next"), "/"))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not ready"
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")

@@ -1,0 +1,75 @@
+// Progressive enhancement only: every page works without this file.
+// Password strength as the member types, with the same rule as the server
+// (length x log2 of the alphabets used, CNIL pools, rounded; at least 12 characters).
+(function () {
+  "use strict";
+  var POOLS = { lower: 26, upper: 26, digit: 10, special: 37 };
+  var MIN_LENGTH = 12;
+  var MIN_BITS = 80;
+  var fr = document.documentElement.lang !== "en";
+  var text = {
+    empty: "",
+    short: fr ? "Trop court : %n caractère(s) encore au minimum." : "Too short: at least %n more character(s).",
+    weak: fr ? "Encore trop faible (%b bits sur 80) : allongez-le." : "Still too weak (%b bits of 80): make it longer.",
+    ok: fr ? "Assez robuste (%b bits)." : "Strong enough (%b bits).",
+    show: fr ? "Afficher" : "Show",
+    hide: fr ? "Masquer" : "Hide"
+  };
+
+  function poolOf(ch) {
+    if (ch >= "a" && ch <= "z") return "lower";
+    if (ch >= "A" && ch <= "Z") return "upper";
+    if (ch >= "0" && ch <= "9") return "digit";
+    return "special";
+  }
+
+  function bits(password) {
+    var chars = Array.from(password);
+    if (!chars.length) return 0;
+    var used = {};
+    chars.forEach(function (ch) { used[poolOf(ch)] = true; });
+    var alphabet = Object.keys(used).reduce(function (sum, pool) { return sum + POOLS[pool]; }, 0);
+    return Math.round(chars.length * Math.log2(alphabet));
+  }
+
+  function describe(password) {
+    var length = Array.from(password).length;
+    if (!length) return ["", ""];
+    if (length < MIN_LENGTH) return ["weak", text.short.replace("%n", MIN_LENGTH - length)];
+    var b = bits(password);
+    if (b < MIN_BITS) return ["weak", text.weak.replace("%b", b)];
+    return ["ok", text.ok.replace("%b", b)];
+  }
+
+  document.querySelectorAll("input[data-strength]").forEach(function (input) {
+    var output = input.form && input.form.querySelector("[data-strength-output]");
+    if (output) {
+      output.hidden = false;
+      input.addEventListener("input", function () {
+        var result = describe(input.value);
+        output.dataset.level = result[0];
+        output.textContent = result[1];
+      });
+    }
+  });
+
+  document.querySelectorAll("input[type=password]").forEach(function (input) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "password-toggle";
+    button.textContent = text.show;
+    button.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-controls", input.id);
+    button.addEventListener("click", function () {
+      var visible = input.type === "password";
+      input.type = visible ? "text" : "password";
+      button.textContent = visible ? text.hide : text.show;
+      button.setAttribute("aria-pressed", visible ? "true" : "false");
+    });
+    var row = document.createElement("div");
+    row.className = "password-row";
+    input.parentNode.insertBefore(row, input);
+    row.appendChild(input);
+    row.appendChild(button);
+  });
+})();

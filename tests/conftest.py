@@ -1,0 +1,169 @@
+"""Fixtures: app, app_ctx, client, runner, login_as, outbox; the backend is TEST_DATABASE_URL or SQLite."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from sqlalchemy import text
+
+import gdpr.models
+from config import PROJECT_ROOT, _database_url
+from forum import create_app
+from forum.extensions import db
+from forum.models import Role, User
+from tests import factories
+
+BACKEND = _database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
+IS_POSTGRES = BACKEND.startswith("postgresql")
+METADATAS = (db.metadata, gdpr.models.metadata)
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SQLALCHEMY_DATABASE_URI": BACKEND,
+    "SECRET_KEY": "test-secret-key",
+    "DATA_KEYS": ["Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXkhISE="],
+    "BLIND_INDEX_KEY": "test-blind-index-key",
+    "BASE_URL": "http://etabli.test",
+    "MAIL_SERVER": "",
+    "REDIS_URL": "",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "WTF_CSRF_ENABLED": False,
+    # Cheap argon2id for speed; the production parameters are tested on their own.
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 256,
+    "ARGON2_PARALLELISM": 1,
+}
+
+_schema_ready = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "sqlite_only" in item.keywords and IS_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="SQLite only"))
+        if "postgres_only" in item.keywords and not IS_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """Compile the .po catalogues, as `make` does, so pytest also runs on its own."""
+    for po_path in (PROJECT_ROOT / "forum" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as handle:
+            catalogue = read_po(handle)
+        with po_path.with_suffix(".mo").open("wb") as handle:
+            write_mo(handle, catalogue)
+
+
+def make_app(tmp_path: Path, **overrides: object) -> Flask:
+    return create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "instance"), **overrides})
+
+
+def _create_schema() -> None:
+    global _schema_ready
+    if not IS_POSTGRES:
+        for metadata in METADATAS:
+            metadata.create_all(db.engine)
+        return
+    if not _schema_ready:
+        with db.engine.begin() as connection:
+            for metadata in METADATAS:
+                metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            for metadata in METADATAS:
+                metadata.create_all(connection)
+        _schema_ready = True
+
+
+def _empty_tables() -> None:
+    if not IS_POSTGRES:
+        return
+    names = ", ".join(table.name for metadata in METADATAS for table in metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(tmp_path)
+    with app.app_context():
+        _create_schema()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(app: Flask, client):
+    """Create a member with ROLE and open a session for them in `client`."""
+
+    def login(role: Role = Role.MEMBER, **overrides: object) -> User:
+        with app.app_context():
+            user = factories.make_user(role=role, **overrides)
+            session_id = user.get_id()
+            db.session.expunge(user)
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+class Outbox:
+    """The mails the app wrote to <instance>/outbox, oldest first."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        if not self.folder.exists():
+            return []
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+    def last_link(self, address: str, marker: str) -> str:
+        """The last link containing MARKER mailed to ADDRESS, as a path."""
+        for message in reversed(self.to(address)):
+            for word in message.get_content().split():
+                if marker in word:
+                    return word.removeprefix("http://etabli.test")
+        raise AssertionError(f"no mail to {address} with a link containing {marker}")
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Outbox:
+    return Outbox(Path(app.config["MAIL_OUTBOX"]))
