@@ -53,7 +53,7 @@ format: install-test
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o forum/translations/messages.pot .
-	$(BIN)/pybabel update -i forum/translations/messages.pot -d forum/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i forum/translations/messages.pot -d forum/translations --no-fuzzy-matching --width 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,4 +1,4 @@
-"""The versioned policy documents (terms, privacy policy) kept as Markdown files in forum/content/."""
+"""The versioned policy documents (terms, privacy, cookies): Markdown files in forum/content/."""
 
 from __future__ import annotations
 

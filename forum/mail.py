@@ -1,4 +1,4 @@
-"""The one way mail leaves the forum: `.eml` files in the outbox, or SMTP when MAIL_SERVER is set."""
+"""The one way mail leaves the forum: `.eml` files in the outbox, or SMTP if MAIL_SERVER is set."""
 
 from __future__ import annotations
 
@@ -54,12 +54,19 @@ def deliver(message: EmailMessage) -> None:
     log.info("mail sent through SMTP: %s", message["Message-ID"])
 
 
-def send(to: str, template: str, *, locale: str | None = None, **context: object) -> None:
-    """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO.
+def send(to: str, template: str, *, locale: str | None = None, **context: object) -> bool:
+    """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO; False if it failed.
 
-    The template's first line is the subject; the rest is the body.
+    The template's first line is the subject; the rest is the body. A mail server that is
+    down must not break the page that sends the mail: the failure is logged (without the
+    address) and every mail the forum sends can be asked for again.
     """
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         rendered = render_template(f"mail/{template}.txt", **context)
     subject, _, body = rendered.lstrip().partition("\n")
-    deliver(compose(to, subject.strip(), body.strip() + "\n"))
+    try:
+        deliver(compose(to, subject.strip(), body.strip() + "\n"))
+    except (OSError, smtplib.SMTPException) as error:
+        log.error("mail %r not sent: %s", template, type(error).__name__)
+        return False
+    return True

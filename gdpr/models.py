@@ -1,5 +1,5 @@
-"""gdpr/ tables: their own metadata, a data subject named by an opaque `subject_ref` (no foreign key),
-so that proofs survive the user row."""
+"""gdpr/ tables: their own metadata; a data subject is named by an opaque `subject_ref` (no
+foreign key), so that proofs survive the user row."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ PROOF = personal(
 
 
 class ConsentEvent(Base):
-    """One line of the append-only consent log: who, what, given or withdrawn, which text, when, how."""
+    """One line of the append-only consent log: who, what, given or withdrawn, which text, when."""
 
     __tablename__ = "gdpr_consent_events"
     __table_args__ = {"info": {"subject": "subject_ref"}}

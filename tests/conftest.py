@@ -1,11 +1,14 @@
-"""Fixtures: app, app_ctx, client, runner, login_as, outbox; the backend is TEST_DATABASE_URL or SQLite."""
+"""Fixtures: app, app_ctx, client, runner, login_as, outbox.
+
+The backend is TEST_DATABASE_URL when set, SQLite in memory otherwise.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,15 +96,28 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path)
-    with app.app_context():
-        _create_schema()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+def app_factory(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps with extra settings, on the test database with its schema; cleaned after."""
+    apps: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        app = make_app(tmp_path, **overrides)
+        with app.app_context():
+            _create_schema()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask]) -> Flask:
+    return app_factory()
 
 
 @pytest.fixture

@@ -117,6 +117,8 @@ def _check_password(password: str, *, username: str, email: str, field: str = "p
 
 
 def _email_problem(email: str) -> tuple[str, str | None]:
+    if not email.strip():
+        return email, _("Indiquez votre adresse e-mail.")
     try:
         return normalise_email(email), None
     except InvalidInput as error:
@@ -358,7 +360,7 @@ def set_locale(user: User, locale: str) -> None:
 def create_user(
     *, email: str, username: str, password: str, role: Role = Role.MEMBER, via: str
 ) -> User:
-    """Create a verified account directly (administration, demo data), same rules as registration."""
+    """Create a verified account directly (administration, demo data), with the same rules."""
     email, username = _check_new_account(email=email, username=username, password=password)
     if get_user_by_email(email) is not None:
         raise InvalidInput("email", _("Cette adresse e-mail a déjà un compte."))

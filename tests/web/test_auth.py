@@ -59,6 +59,15 @@ def test_a_refused_registration_shows_the_message_next_to_the_field_and_keeps_th
     assert 'value="a b"' in page
 
 
+def test_an_empty_registration_lists_every_missing_field_at_once(client):
+    response = client.post("/auth/register", data={})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("email", "username", "password", "accept_terms"):
+        assert f'id="{field}-error"' in page
+
+
 def test_registering_without_accepting_the_terms_says_so(client):
     response = _register(client, accept_terms="")
 

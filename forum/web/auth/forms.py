@@ -16,37 +16,40 @@ TOO_LONG = _l("Ce champ ne peut pas dépasser %(max)d caractères.")
 PASSWORD_FIELD_MAX = passwords.MAX_LENGTH
 
 
-def new_password_field(label: str) -> PasswordField:
+def new_password_field(label: str, *, required: bool = True) -> PasswordField:
+    validators = [Length(max=PASSWORD_FIELD_MAX, message=TOO_LONG)]
+    if required:
+        validators.insert(0, InputRequired(REQUIRED))
     return PasswordField(
         label,
-        validators=[InputRequired(REQUIRED), Length(max=PASSWORD_FIELD_MAX, message=TOO_LONG)],
+        validators=validators,
         render_kw={
             "autocomplete": "new-password",
             "minlength": passwords.MIN_LENGTH,
             "maxlength": PASSWORD_FIELD_MAX,
             "data-strength": "on",
-            "aria-describedby": "password-rule",
         },
     )
 
 
 class RegisterForm(BaseForm):
+    """Every field is checked by the service at once, so all problems show together."""
+
     email = EmailField(
         _l("Adresse e-mail"),
-        validators=[DataRequired(REQUIRED), Length(max=EMAIL_MAX_LENGTH, message=TOO_LONG)],
+        validators=[Length(max=EMAIL_MAX_LENGTH, message=TOO_LONG)],
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
     username = StringField(
         _l("Nom d'utilisateur"),
-        validators=[DataRequired(REQUIRED), Length(max=usernames.MAX_LENGTH, message=TOO_LONG)],
+        validators=[Length(max=usernames.MAX_LENGTH, message=TOO_LONG)],
         render_kw={
             "autocomplete": "username",
             "maxlength": usernames.MAX_LENGTH,
-            "aria-describedby": "username-rule",
             "autocapitalize": "none",
         },
     )
-    password = new_password_field(_l("Mot de passe"))
+    password = new_password_field(_l("Mot de passe"), required=False)
     accept_terms = BooleanField(
         _l("J'accepte les conditions d'utilisation et la politique de confidentialité"),
     )

@@ -55,9 +55,9 @@ def register():
     if form.validate_on_submit():
         try:
             accounts.register(
-                email=form.email.data,
-                username=form.username.data,
-                password=form.password.data,
+                email=form.email.data or "",
+                username=form.username.data or "",
+                password=form.password.data or "",
                 accepted_terms=form.accept_terms.data,
                 locale=session.get("locale"),
             )

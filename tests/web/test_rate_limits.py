@@ -1,0 +1,111 @@
+"""Rate limits on login, registration and reset: memory storage, and Redis when configured."""
+
+import os
+import uuid
+
+import pytest
+import redis
+
+from tests.factories import PASSWORD, make_user
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request):
+    if request.param == "memory":
+        return {"RATELIMIT_STORAGE_URI": "memory://"}
+    if not _redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip("no Redis on this machine")
+    return {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+
+
+def _login(client, login, password="pas le bon", ip="10.0.0.1"):
+    return client.post(
+        "/auth/login",
+        data={"login": login, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_failed_logins_on_one_account_are_throttled_with_a_french_page(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea")
+    client = app.test_client()
+
+    statuses = [_login(client, "lea", ip=f"10.0.0.{n}").status_code for n in range(4)]
+    blocked = _login(client, "LEA", password=PASSWORD, ip="10.0.0.9")
+
+    assert statuses == [400, 400, 400, 429]
+    assert blocked.status_code == 429
+    assert "Trop de tentatives" in blocked.get_data(as_text=True)
+    assert "Retry-After" in blocked.headers
+
+
+def test_successful_logins_do_not_count_against_the_account(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea")
+
+    statuses = [_login(app.test_client(), "lea", PASSWORD).status_code for _ in range(4)]
+
+    assert statuses == [302] * 4
+
+
+def test_logins_from_one_address_are_throttled_across_accounts(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_IP="3 per 15 minutes", **storage)
+    client = app.test_client()
+
+    statuses = [_login(client, f"inconnu{n}").status_code for n in range(4)]
+    elsewhere = _login(client, "inconnu9", ip="10.9.9.9")
+
+    assert statuses == [400, 400, 400, 429]
+    assert elsewhere.status_code == 400
+
+
+def test_password_reset_requests_are_throttled(app_factory, storage):
+    app = app_factory(RESET_LIMIT="2 per hour", **storage)
+    client = app.test_client()
+
+    statuses = [
+        client.post("/auth/reset", data={"email": "a@exemple.fr"}).status_code for _ in range(3)
+    ]
+
+    assert statuses == [302, 302, 429]
+
+
+def test_registrations_are_throttled(app_factory, storage):
+    app = app_factory(REGISTER_LIMIT="1 per hour", **storage)
+    client = app.test_client()
+
+    statuses = [client.post("/auth/register", data={}).status_code for _ in range(2)]
+
+    assert statuses == [400, 429]
+
+
+def test_reading_the_forms_is_not_throttled(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_IP="1 per hour", **storage)
+    client = app.test_client()
+
+    statuses = {client.get("/auth/login").status_code for _ in range(5)}
+
+    assert statuses == {200}
+
+
+def test_rate_limits_can_be_switched_off_for_benchmarks(app_factory):
+    app = app_factory(LOGIN_LIMIT_PER_IP="1 per hour", RATELIMIT_ENABLED=False)
+    client = app.test_client()
+
+    statuses = [_login(client, "x").status_code for _ in range(3)]
+
+    assert statuses == [400, 400, 400]
