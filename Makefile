@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CATALOGUES := $(wildcard forum/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install install-test translations lint format extract-messages clean
+.PHONY: run test install install-test translations browser lint format extract-messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,15 +28,26 @@ install-test: $(VENV)/.installed-test
 translations: $(CATALOGUES:.po=.mo)
 
 %.mo: %.po | $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ 2>/dev/null || $(BIN)/pybabel compile -i $< -o $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@echo "L'Établi : http://$(HOST):$(PORT)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'forum:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'forum:create_app()'
 
-test: install-test translations
+# Browser tests drive Debian's chromium (never a browser downloaded by a tool).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; \
+		fi; \
+	fi
+
+test: install-test translations browser
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "--- PostgreSQL: $$TEST_DATABASE_URL"; \

@@ -18,11 +18,13 @@ users_cli = AppGroup("users", help="Comptes des membres.")
 def demo_load() -> None:
     """Load the demo data into an empty database (does nothing otherwise)."""
     result = demo.load()
-    if not result.created:
-        click.echo("Demo data already present: nothing loaded.")
+    if result.created:
+        click.echo(f"Demo data loaded: {len(result.accounts)} accounts.")
+    else:
+        click.echo("The database already has members: nothing loaded.")
+    if not result.accounts:
         return
-    click.echo(f"Demo data loaded: {len(result.accounts)} accounts.")
-    click.echo(f"Every demo account uses the password: {demo.PASSWORD}")
+    click.echo(f"Demo accounts (password for each: {demo.PASSWORD}):")
     for username, role in result.accounts:
         click.echo(f"  {username:<20} {role}")
 

@@ -25,6 +25,7 @@ def test_demo_load_is_idempotent(app, runner):
     result = runner.invoke(args=["demo", "load"])
 
     assert result.exit_code == 0 and "nothing loaded" in result.output
+    assert demo.PASSWORD in result.output and "camille_moderation" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == len(demo.ACCOUNTS)
 

@@ -31,9 +31,14 @@ class DemoResult:
 
 
 def load() -> DemoResult:
-    """Create the demo accounts if the database has no member yet."""
+    """Create the demo accounts if the database has no member yet; list those that exist."""
     if db.session.scalar(select(func.count()).select_from(User)):
-        return DemoResult(created=False)
+        existing = [
+            (username, user.role.value)
+            for username, _ in ACCOUNTS
+            if (user := accounts.get_user_by_username(username)) is not None
+        ]
+        return DemoResult(created=False, accounts=existing)
     result = DemoResult(created=True)
     for username, role in ACCOUNTS:
         accounts.create_user(

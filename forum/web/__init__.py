@@ -30,8 +30,18 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def _without_nul(value: object) -> object:
+    # PostgreSQL refuses NUL in text and no person types one: drop it from every field.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class BaseForm(FlaskForm):
     """A form that can show a service's InvalidInput next to the right field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            options["filters"] = [*options.get("filters", ()), _without_nul]
+            return unbound_field.bind(form=form, **options)
 
     def add_error(self, error: InvalidInput) -> None:
         for name, message in error.errors.items():

@@ -83,7 +83,7 @@ def test_registering_without_accepting_the_terms_says_so(client):
         {"password": "p" * 5000},
         {"email": ""},
         {"email": "pas-une-adresse"},
-        {"username": "\x00null"},
+        {"username": "\x00"},
     ],
 )
 def test_bad_registration_input_gets_a_form_error_never_a_500(client, overrides):
