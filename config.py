@@ -115,6 +115,9 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ["fr", "en"],
+        # Room for a 50,000-character post in any script: an over-long one gets a clear
+        # message next to the field rather than a 413 that loses it.
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }

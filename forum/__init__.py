@@ -16,11 +16,12 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import cli
+from forum import cli, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.models import User
-from forum.web import account, auth, main
+from forum.web import account, admin, auth, current_actor, main
+from forum.web import forum as forum_web
 
 __all__ = ["create_app"]
 
@@ -67,13 +68,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
-    for blueprint in (main.bp, auth.bp, account.bp):
+    for blueprint in (main.bp, auth.bp, account.bp, forum_web.bp, admin.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     cli.register(app)
 
     app.after_request(_security_headers)
-    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    app.context_processor(lambda: {"current_locale": str(get_locale()), "actor": current_actor()})
+    app.jinja_env.globals["policy"] = policy
     return app
 
 

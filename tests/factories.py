@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from forum.models import Role, User
-from forum.services import accounts
+from forum.models import Post, Role, Thread, User
+from forum.services import accounts, posting, taxonomy
 
 PASSWORD = "Établi de compagnon 2026"
 _counter = itertools.count(1)
@@ -32,3 +32,37 @@ def make_user(
     )
     assert registration.user is not None
     return registration.user
+
+
+def make_taxonomy() -> None:
+    """The reference trades and topics, as `flask taxonomy load` puts them."""
+    taxonomy.load_reference()
+
+
+def make_thread(
+    *,
+    author: User | None = None,
+    topic: str = "financement",
+    trades: tuple[str, ...] = (),
+    title: str = "Financer sa préparation avec le CPF",
+    body: str = "Qui a déjà utilisé son **CPF** pour la préparation ?",
+) -> Thread:
+    """A thread (and its first post) through the real service; loads the taxonomy if needed."""
+    if taxonomy.get_topic(topic) is None:
+        make_taxonomy()
+    author = author or make_user()
+    return posting.create_thread(
+        author,
+        title=title,
+        body=body,
+        topic_id=taxonomy.get_topic(topic).id,
+        trade_ids=[taxonomy.get_trade(slug).id for slug in trades],
+    )
+
+
+def make_post(
+    *, thread: Thread | None = None, author: User | None = None, body: str = "Moi aussi !"
+) -> Post:
+    """A reply through the real service."""
+    thread = thread or make_thread()
+    return posting.reply(author or make_user(), thread, body=body)

@@ -1,5 +1,19 @@
 """The forum's models."""
 
-from forum.models.users import Role, User
+from forum.models.taxonomy import SlugRedirect, Topic, Trade, TradeGroup
+from forum.models.threads import Post, PostRevision, Thread, thread_trades
+from forum.models.users import Role, User, user_trades
 
-__all__ = ["Role", "User"]
+__all__ = [
+    "Post",
+    "PostRevision",
+    "Role",
+    "SlugRedirect",
+    "Thread",
+    "Topic",
+    "Trade",
+    "TradeGroup",
+    "User",
+    "thread_trades",
+    "user_trades",
+]

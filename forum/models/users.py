@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base, utcnow
+from forum.models.taxonomy import Trade
 from gdpr.annotations import not_personal, personal
 
 
@@ -31,6 +32,21 @@ SECURITY = personal(
 ACCOUNT = personal("account", purpose="account", basis="contract", retention="account")
 PREFERENCE = personal(
     "preference", purpose="interface language", basis="contract", retention="account"
+)
+PROFILE = personal("profile", purpose="member profile", basis="consent", retention="account")
+PROFILE_RENDERED = personal(
+    "profile", purpose="member profile", basis="consent", retention="account", export=False
+)
+VISIBILITY = personal(
+    "preference", purpose="profile visibility", basis="consent", retention="account"
+)
+
+user_trades = Table(
+    "user_trades",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, info=PROFILE),
+    Column("trade_id", ForeignKey("trades.id"), primary_key=True, index=True, info=PROFILE),
+    info={"subject": "user_id"},
 )
 
 
@@ -65,6 +81,27 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
     # Bumped to end every session and "remember me" cookie of the member at once.
     session_epoch: Mapped[int] = mapped_column(default=0, info=not_personal())
+
+    # Profile: each field beyond the username is shown only if the member chose to show it.
+    display_name: Mapped[str | None] = mapped_column(String(60), info=PROFILE)
+    region_code: Mapped[str | None] = mapped_column(String(8), info=PROFILE)
+    edition: Mapped[int | None] = mapped_column(info=PROFILE)
+    bio_source: Mapped[str] = mapped_column(Text, default="", server_default="", info=PROFILE)
+    bio_html: Mapped[str] = mapped_column(
+        Text, default="", server_default="", info=PROFILE_RENDERED
+    )
+    show_trades: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=VISIBILITY
+    )
+    show_region: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=VISIBILITY
+    )
+    show_edition: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=VISIBILITY
+    )
+    show_bio: Mapped[bool] = mapped_column(default=False, server_default=false(), info=VISIBILITY)
+
+    trades: Mapped[list[Trade]] = relationship(secondary=user_trades, order_by=Trade.name)
 
     # Flask-Login's protocol, kept here so that the session id carries the epoch.
     is_anonymous = False

@@ -13,7 +13,8 @@ from forum.models import User
 
 def current_actor() -> User | None:
     """The real `User` behind `current_user`, or None for a visitor."""
-    if current_user.is_authenticated:
+    # Outside a request (mails rendered by a command, a job) there is no current user.
+    if current_user and current_user.is_authenticated:
         return current_user._get_current_object()  # type: ignore[attr-defined]
     return None
 

@@ -3,6 +3,7 @@
 import pytest
 
 from forum.models import Role
+from tests import routes
 from tests.factories import make_user
 
 
@@ -12,10 +13,7 @@ def csrf_app(app_factory):
 
 
 def _post_routes(app):
-    for rule in app.url_map.iter_rules():
-        if "POST" in rule.methods and rule.endpoint != "static":
-            values = {argument: "x" for argument in rule.arguments}
-            yield rule.endpoint, rule.build(values)[1]
+    return routes.urls(app, "POST")
 
 
 def test_the_app_has_post_routes_to_check(csrf_app):

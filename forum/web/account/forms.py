@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length
 
 from forum.web import BaseForm
 from forum.web.auth.forms import PASSWORD_FIELD_MAX, REQUIRED, TOO_LONG, new_password_field
+from forum.web.forms import optional_int
 
 
 class PasswordChangeForm(BaseForm):
@@ -21,3 +29,20 @@ class PasswordChangeForm(BaseForm):
 
 class EndSessionsForm(BaseForm):
     """Empty: a POST with its CSRF token."""
+
+
+class ProfileForm(BaseForm):
+    display_name = StringField(_l("Nom affiché"), render_kw={"maxlength": 60})
+    trades = SelectMultipleField(
+        _l("Vos métiers (trois au plus)"),
+        coerce=optional_int,
+        validate_choice=False,
+        render_kw={"size": 8},
+    )
+    region = SelectField(_l("Région"), validate_choice=False)
+    edition = SelectField(_l("Session du concours"), coerce=optional_int, validate_choice=False)
+    bio = TextAreaField(_l("Présentation (Markdown)"), render_kw={"rows": 6})
+    show_trades = BooleanField(_l("Montrer mes métiers sur mon profil"))
+    show_region = BooleanField(_l("Montrer ma région sur mon profil"))
+    show_edition = BooleanField(_l("Montrer ma session sur mon profil"))
+    show_bio = BooleanField(_l("Montrer ma présentation sur mon profil"))

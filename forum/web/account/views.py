@@ -1,15 +1,15 @@
-"""The member's own pages: security (password, sessions)."""
+"""The member's own pages: profile, security (password, sessions)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user
 
 from forum.errors import InvalidInput
-from forum.services import accounts
+from forum.services import accounts, profiles, taxonomy
 from forum.web import current_actor
-from forum.web.account.forms import EndSessionsForm, PasswordChangeForm
+from forum.web.account.forms import EndSessionsForm, PasswordChangeForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/me")
 
@@ -57,3 +57,58 @@ def end_other_sessions():
         login_user(actor)
         flash(_("Vous êtes déconnecté de tous vos autres appareils."), "success")
     return redirect(url_for("account.security"))
+
+
+def _profile_form(form: ProfileForm) -> ProfileForm:
+    form.trades.choices = [(trade.id, trade.name) for trade in taxonomy.list_trades()]
+    form.region.choices = [("", _("— non précisée —"))] + list(profiles.regions().items())
+    form.edition.choices = [("", _("— non précisée —"))] + [
+        (number, _("%(n)de session", n=number)) for number in profiles.EDITIONS
+    ]
+    return form
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    actor = current_actor()
+    if request.method == "GET":
+        form = _profile_form(
+            ProfileForm(
+                data={
+                    "display_name": actor.display_name or "",
+                    "trades": [trade.id for trade in actor.trades],
+                    "region": actor.region_code or "",
+                    "edition": actor.edition,
+                    "bio": actor.bio_source,
+                    "show_trades": actor.show_trades,
+                    "show_region": actor.show_region,
+                    "show_edition": actor.show_edition,
+                    "show_bio": actor.show_bio,
+                }
+            )
+        )
+        return render_template("account/profile.html", form=form)
+    form = _profile_form(ProfileForm())
+    if form.validate_on_submit():
+        try:
+            profiles.update_profile(
+                actor,
+                display_name=form.display_name.data or "",
+                region_code=form.region.data or None,
+                edition=form.edition.data,
+                trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
+                bio=form.bio.data or "",
+                visibility=profiles.Visibility(
+                    trades=form.show_trades.data,
+                    region=form.show_region.data,
+                    edition=form.show_edition.data,
+                    bio=form.show_bio.data,
+                ),
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            flash(_("Votre profil est enregistré."), "success")
+            return redirect(url_for("forum.profile", username=actor.username))
+    return render_template("account/profile.html", form=form), 400

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from forum import documents
 from forum.extensions import db
-from forum.services import accounts
+from forum.services import accounts, posting, taxonomy
 from forum.web import current_actor, safe_next
 
 bp = Blueprint("main", __name__)
@@ -16,7 +16,12 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html")
+    return render_template(
+        "main/home.html",
+        threads=posting.list_latest_threads(),
+        topics=taxonomy.list_topics(),
+        groups=taxonomy.list_groups(),
+    )
 
 
 def _document(name: str):

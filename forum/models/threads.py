@@ -1,0 +1,124 @@
+"""Threads, posts and the edit history of posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.models.base import Base
+from forum.models.taxonomy import Topic, Trade
+from gdpr.annotations import Erase, not_personal, personal
+
+if TYPE_CHECKING:
+    from forum.models.users import User
+
+NOT_PERSONAL = not_personal()
+AUTHOR = personal(
+    "identity", purpose="attribution", basis="contract", retention="account", erase=Erase.ANONYMISE
+)
+WRITING = personal("content", purpose="publication", basis="contract", retention="account")
+# Derived from the source: erased with it, not exported twice.
+RENDERED = personal(
+    "content", purpose="publication", basis="contract", retention="account", export=False
+)
+
+thread_trades = Table(
+    "thread_trades",
+    Base.metadata,
+    Column(
+        "thread_id",
+        ForeignKey("threads.id", ondelete="CASCADE"),
+        primary_key=True,
+        info=NOT_PERSONAL,
+    ),
+    Column("trade_id", ForeignKey("trades.id"), primary_key=True, index=True, info=NOT_PERSONAL),
+)
+
+
+class Thread(Base):
+    __tablename__ = "threads"
+    __table_args__ = (
+        Index("ix_threads_listing", "is_pinned", "last_posted_at"),
+        {"info": {"subject": "author_id"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    title: Mapped[str] = mapped_column(String(150), info=WRITING)
+    slug: Mapped[str] = mapped_column(String(80), info=NOT_PERSONAL)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True, info=NOT_PERSONAL)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, info=AUTHOR)
+    created_at: Mapped[datetime] = mapped_column(info=WRITING)
+    # Denormalised for the lists, kept exact in the transaction of every write.
+    post_count: Mapped[int] = mapped_column(default=0, info=NOT_PERSONAL)
+    last_posted_at: Mapped[datetime] = mapped_column(info=NOT_PERSONAL)
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=AUTHOR)
+    is_pinned: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
+
+    topic: Mapped[Topic] = relationship()
+    trades: Mapped[list[Trade]] = relationship(secondary=thread_trades, order_by=Trade.name)
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+    def __repr__(self) -> str:
+        return f"<Thread {self.id}>"
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_posts_thread_order", "thread_id", "id"),
+        {"info": {"subject": "author_id"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), info=NOT_PERSONAL
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, info=AUTHOR)
+    source: Mapped[str] = mapped_column(Text, info=WRITING)
+    html: Mapped[str] = mapped_column(Text, info=RENDERED)
+    created_at: Mapped[datetime] = mapped_column(info=WRITING)
+    edited_at: Mapped[datetime | None] = mapped_column(info=WRITING)
+    # Soft delete: the placeholder stays in the thread; retention purges the text later.
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True, info=NOT_PERSONAL)
+    quoted_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True, info=NOT_PERSONAL
+    )
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped[User | None] = relationship()
+    quoted_post: Mapped[Post | None] = relationship(remote_side=[id])
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} in {self.thread_id}>"
+
+
+class PostRevision(Base):
+    """A former version of a post, kept when it is edited."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = {"info": {"subject": "editor_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=AUTHOR)
+    source: Mapped[str] = mapped_column(Text, info=WRITING)
+    created_at: Mapped[datetime] = mapped_column(info=WRITING)  # when this version was replaced
+
+    editor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PostRevision {self.id} of {self.post_id}>"

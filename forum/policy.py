@@ -1,0 +1,69 @@
+"""Every "may ACTOR do ACTION to TARGET": pure functions, no query, no request, no write.
+
+Views, templates (`policy` is a Jinja global) and services all ask here.
+"""
+
+from __future__ import annotations
+
+from forum.errors import NotAllowed
+from forum.models import Post, Role, Thread, User
+
+
+def is_member(actor: User | None) -> bool:
+    """A logged-in account whose e-mail address is confirmed."""
+    return actor is not None and actor.is_verified
+
+
+def is_moderator(actor: User | None) -> bool:
+    return actor is not None and actor.role in (Role.MODERATOR, Role.ADMIN)
+
+
+def is_admin(actor: User | None) -> bool:
+    return actor is not None and actor.role is Role.ADMIN
+
+
+def is_official(user: User | None) -> bool:
+    """COET-MOF staff: an "official" badge, never a moderation power."""
+    return user is not None and user.role is Role.COET_STAFF
+
+
+def can_create_thread(actor: User | None) -> bool:
+    return is_member(actor)
+
+
+def can_reply(actor: User | None, thread: Thread) -> bool:
+    return is_member(actor)
+
+
+def can_edit_post(actor: User | None, post: Post) -> bool:
+    return is_member(actor) and not post.is_deleted and actor.id == post.author_id
+
+
+def can_delete_post(actor: User | None, post: Post) -> bool:
+    return can_edit_post(actor, post)
+
+
+def can_quote_post(actor: User | None, post: Post) -> bool:
+    return is_member(actor) and not post.is_deleted
+
+
+def can_see_post_history(actor: User | None, post: Post) -> bool:
+    return is_moderator(actor)
+
+
+def can_see_deleted_text(actor: User | None, post: Post) -> bool:
+    return is_moderator(actor) or (actor is not None and actor.id == post.author_id)
+
+
+def can_manage_taxonomy(actor: User | None) -> bool:
+    return is_admin(actor)
+
+
+def can_see_profile_field(actor: User | None, user: User, shown: bool) -> bool:
+    """A profile field beyond the username: only if its owner chose to show it."""
+    return shown or (actor is not None and actor.id == user.id)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise NotAllowed

@@ -1,0 +1,274 @@
+"""Threads and posts: open a thread, reply, quote, edit, delete; the lists that show them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from forum import markup, pagination, policy, slugs
+from forum.errors import InvalidInput
+from forum.extensions import db
+from forum.models import Post, PostRevision, Thread, Topic, Trade, User, thread_trades
+from forum.models.base import utcnow
+
+TITLE_MIN, TITLE_MAX = 5, 150
+BODY_MAX = 50_000
+TRADES_MAX = 3
+
+
+# --- checks shared by the writes -----------------------------------------------------------
+
+
+def _title_problem(title: str) -> str | None:
+    if len(title) < TITLE_MIN:
+        return _("Le titre doit faire au moins %(n)d caractères.", n=TITLE_MIN)
+    if len(title) > TITLE_MAX:
+        return _("Le titre ne peut pas dépasser %(n)d caractères.", n=TITLE_MAX)
+    return None
+
+
+def _body_problem(body: str) -> str | None:
+    if not body.strip():
+        return _("Le message ne peut pas être vide.")
+    if len(body) > BODY_MAX:
+        return _(
+            "Le message ne peut pas dépasser %(n)s caractères (il en fait %(length)s).",
+            n=f"{BODY_MAX:,}".replace(",", " "),
+            length=f"{len(body):,}".replace(",", " "),
+        )
+    return None
+
+
+def _topic_for_new_thread(topic_id: int | None) -> tuple[Topic | None, str | None]:
+    if not topic_id:
+        return None, _("Choisissez un sujet.")
+    topic = db.session.get(Topic, topic_id)
+    if topic is None or not topic.is_active:
+        return None, _("Ce sujet n'existe pas ou n'accepte plus de nouvelles discussions.")
+    return topic, None
+
+
+def _trades_for_new_thread(trade_ids: Sequence[int]) -> tuple[list[Trade], str | None]:
+    wanted = list(dict.fromkeys(trade_ids))
+    if len(wanted) > TRADES_MAX:
+        return [], _("Choisissez au plus %(n)d métiers.", n=TRADES_MAX)
+    trades = list(db.session.scalars(select(Trade).where(Trade.id.in_(wanted)))) if wanted else []
+    if len(trades) != len(wanted) or not all(trade.is_active for trade in trades):
+        return [], _("Un des métiers choisis n'existe pas ou n'est plus proposé.")
+    return trades, None
+
+
+def _normalise_body(body: str) -> str:
+    # Keep the author's text as typed, but no trailing blanks and Unix line ends.
+    return body.replace("\r\n", "\n").rstrip()
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def create_thread(
+    actor: User, *, title: str, body: str, topic_id: int | None, trade_ids: Sequence[int] = ()
+) -> Thread:
+    """Open a thread in one topic, with zero to three trades, and its first post."""
+    policy.require(policy.can_create_thread(actor))
+    title = " ".join(title.split())
+    body = _normalise_body(body)
+    topic, topic_problem = _topic_for_new_thread(topic_id)
+    trades, trades_problem = _trades_for_new_thread(trade_ids)
+    error = InvalidInput.collect(
+        {
+            "title": _title_problem(title),
+            "body": _body_problem(body),
+            "topic": topic_problem,
+            "trades": trades_problem,
+        }
+    )
+    if error:
+        raise error
+    now = utcnow()
+    thread = Thread(
+        title=title,
+        slug=slugs.slugify(title) or "discussion",
+        topic=topic,
+        author=actor,
+        created_at=now,
+        last_posted_at=now,
+        last_poster=actor,
+        post_count=1,
+    )
+    thread.trades = trades
+    db.session.add(thread)
+    db.session.add(
+        Post(thread=thread, author=actor, source=body, html=markup.render(body), created_at=now)
+    )
+    _count_thread(topic, trades, +1)
+    db.session.commit()
+    return thread
+
+
+def _count_thread(topic: Topic, trades: Sequence[Trade], delta: int) -> None:
+    """Keep the thread counters exact, in the writer's transaction, without lost updates."""
+    db.session.execute(
+        update(Topic).where(Topic.id == topic.id).values(thread_count=Topic.thread_count + delta)
+    )
+    if trades:
+        db.session.execute(
+            update(Trade)
+            .where(Trade.id.in_([trade.id for trade in trades]))
+            .values(thread_count=Trade.thread_count + delta)
+        )
+
+
+def reply(actor: User, thread: Thread, *, body: str, quoted_post_id: int | None = None) -> Post:
+    """Publish ACTOR's reply at the end of THREAD, optionally quoting a post."""
+    policy.require(policy.can_reply(actor, thread))
+    body = _normalise_body(body)
+    quoted = db.session.get(Post, quoted_post_id) if quoted_post_id else None
+    error = InvalidInput.collect(
+        {
+            "body": _body_problem(body),
+            "quote_of": _("Le message cité n'existe plus.")
+            if quoted_post_id and (quoted is None or quoted.is_deleted)
+            else None,
+        }
+    )
+    if error:
+        raise error
+    now = utcnow()
+    post = Post(
+        thread=thread,
+        author=actor,
+        source=body,
+        html=markup.render(body),
+        created_at=now,
+        quoted_post=quoted,
+    )
+    db.session.add(post)
+    db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + 1, last_posted_at=now, last_poster_id=actor.id)
+    )
+    db.session.commit()
+    db.session.refresh(thread)
+    return post
+
+
+def edit_post(actor: User, post: Post, *, body: str) -> Post:
+    """Replace the text of POST, keeping the former version in its history."""
+    policy.require(policy.can_edit_post(actor, post))
+    body = _normalise_body(body)
+    problem = _body_problem(body)
+    if problem:
+        raise InvalidInput("body", problem)
+    if body == post.source:
+        return post
+    now = utcnow()
+    db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, created_at=now))
+    post.source = body
+    post.html = markup.render(body)
+    post.edited_at = now
+    db.session.commit()
+    return post
+
+
+def delete_post(actor: User, post: Post) -> Post:
+    """Delete POST softly: a placeholder stays in the thread, retention purges the text later."""
+    policy.require(policy.can_delete_post(actor, post))
+    post.deleted_at = utcnow()
+    db.session.commit()
+    return post
+
+
+def quote_markdown(post: Post) -> str:
+    """The Markdown a reply starts with when it quotes POST."""
+    author = post.author.username if post.author else _("Ancien membre")
+    lines = post.source.splitlines() or [""]
+    quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
+    header = _("**@%(name)s** a écrit :", name=author)
+    return f"> {header}\n>\n{quoted}\n\n"
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def get_thread(thread_id: int) -> Thread | None:
+    query = select(Thread).where(Thread.id == thread_id)
+    query = query.options(joinedload(Thread.topic), selectinload(Thread.trades))
+    return db.session.scalar(query)
+
+
+def get_post(post_id: int) -> Post | None:
+    return db.session.get(Post, post_id)
+
+
+def _thread_list_options(query):
+    return query.options(
+        joinedload(Thread.topic),
+        joinedload(Thread.last_poster),
+        joinedload(Thread.author),
+        selectinload(Thread.trades),
+    )
+
+
+def list_threads(
+    *, topic: Topic | None = None, trade: Trade | None = None, page: int = 1
+) -> pagination.Page[Thread]:
+    """Threads of a topic and/or a trade, pinned first, then by last activity."""
+    query = select(Thread)
+    if topic is not None:
+        query = query.where(Thread.topic_id == topic.id)
+    if trade is not None:
+        in_trade = select(thread_trades.c.thread_id).where(thread_trades.c.trade_id == trade.id)
+        query = query.where(Thread.id.in_(in_trade))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    number = pagination.check(page, total)
+    ordered = query.order_by(
+        Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc()
+    )
+    size = pagination.PAGE_SIZE
+    items = db.session.scalars(
+        _thread_list_options(ordered.limit(size).offset((number - 1) * size))
+    ).all()
+    return pagination.Page(items=items, number=number, total=total)
+
+
+def list_latest_threads(limit: int = 10) -> list[Thread]:
+    """The most recently active threads, for the home page."""
+    query = select(Thread).order_by(Thread.last_posted_at.desc(), Thread.id.desc()).limit(limit)
+    return list(db.session.scalars(_thread_list_options(query)))
+
+
+def list_posts(thread: Thread, *, page: int = 1) -> pagination.Page[Post]:
+    """One page of THREAD's posts, oldest first; deleted posts stay as placeholders."""
+    number = pagination.check(page, thread.post_count)
+    size = pagination.PAGE_SIZE
+    query = (
+        select(Post)
+        .where(Post.thread_id == thread.id)
+        .order_by(Post.id)
+        .limit(size)
+        .offset((number - 1) * size)
+        .options(joinedload(Post.author), joinedload(Post.quoted_post).joinedload(Post.author))
+    )
+    return pagination.Page(
+        items=db.session.scalars(query).unique().all(), number=number, total=thread.post_count
+    )
+
+
+def page_of_post(post: Post) -> int:
+    """The page of its thread where POST stands."""
+    before = db.session.scalar(
+        select(func.count()).where(Post.thread_id == post.thread_id, Post.id < post.id)
+    )
+    return pagination.page_of(before or 0)
+
+
+def list_revisions(post: Post) -> list[PostRevision]:
+    """Former versions of POST, newest first."""
+    query = select(PostRevision).where(PostRevision.post_id == post.id)
+    query = query.order_by(PostRevision.created_at.desc(), PostRevision.id.desc())
+    return list(db.session.scalars(query.options(joinedload(PostRevision.editor))))

@@ -1,0 +1,108 @@
+"""Member profiles: what a member tells about themselves, and what they chose to show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from forum import markup, usernames
+from forum.errors import InvalidInput
+from forum.extensions import db
+from forum.models import Post, Trade, User
+from forum.services import taxonomy
+
+DISPLAY_NAME_MAX = 60
+BIO_MAX = 2_000
+TRADES_MAX = 3
+EDITIONS = range(20, 40)  # the competition's sessions ("27e session")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    trades: bool = False
+    region: bool = False
+    edition: bool = False
+    bio: bool = False
+
+
+def regions() -> dict[str, str]:
+    """Region codes and names, from the reference taxonomy."""
+    return {region["code"]: region["name"] for region in taxonomy.reference_data()["regions"]}
+
+
+def get_member(username: str) -> User | None:
+    query = select(User).where(User.username_key == usernames.key(username))
+    return db.session.scalar(query.options(joinedload(User.trades)))
+
+
+def count_posts(user: User) -> int:
+    query = select(func.count()).where(Post.author_id == user.id, Post.deleted_at.is_(None))
+    return db.session.scalar(query) or 0
+
+
+def list_recent_posts(user: User, limit: int = 10) -> list[Post]:
+    """USER's latest posts that are not deleted, with their threads."""
+    query = (
+        select(Post)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(limit)
+        .options(joinedload(Post.thread))
+    )
+    return list(db.session.scalars(query))
+
+
+def update_profile(
+    actor: User,
+    *,
+    display_name: str,
+    region_code: str | None,
+    edition: int | None,
+    trade_ids: Sequence[int],
+    bio: str,
+    visibility: Visibility,
+) -> User:
+    """Save ACTOR's own profile and their choice of what to show."""
+    display_name = " ".join(display_name.split())
+    bio = bio.replace("\r\n", "\n").strip()
+    wanted = list(dict.fromkeys(trade_ids))
+    trades = list(db.session.scalars(select(Trade).where(Trade.id.in_(wanted)))) if wanted else []
+    error = InvalidInput.collect(
+        {
+            "display_name": _(
+                "Le nom affiché ne peut pas dépasser %(n)d caractères.", n=DISPLAY_NAME_MAX
+            )
+            if len(display_name) > DISPLAY_NAME_MAX
+            else None,
+            "region": _("Choisissez une région de la liste.")
+            if region_code and region_code not in regions()
+            else None,
+            "edition": _("Choisissez une session de la liste.")
+            if edition is not None and edition not in EDITIONS
+            else None,
+            "trades": _("Choisissez au plus %(n)d métiers existants.", n=TRADES_MAX)
+            if len(wanted) > TRADES_MAX or len(trades) != len(wanted)
+            else None,
+            "bio": _("La présentation ne peut pas dépasser %(n)d caractères.", n=BIO_MAX)
+            if len(bio) > BIO_MAX
+            else None,
+        }
+    )
+    if error:
+        raise error
+    actor.display_name = display_name or None
+    actor.region_code = region_code or None
+    actor.edition = edition
+    actor.trades = trades
+    actor.bio_source = bio
+    actor.bio_html = markup.render(bio) if bio else ""
+    actor.show_trades = visibility.trades
+    actor.show_region = visibility.region
+    actor.show_edition = visibility.edition
+    actor.show_bio = visibility.bio
+    db.session.commit()
+    return actor

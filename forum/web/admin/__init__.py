@@ -1,0 +1,3 @@
+from forum.web.admin.views import bp
+
+__all__ = ["bp"]

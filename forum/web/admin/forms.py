@@ -1,0 +1,25 @@
+"""Administration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField
+
+from forum.web import BaseForm
+from forum.web.forms import optional_int
+
+
+class NameForm(BaseForm):
+    name = StringField(_l("Nom"), render_kw={"maxlength": 160})
+
+
+class NewTradeForm(NameForm):
+    group = SelectField(_l("Groupe de métiers"), coerce=optional_int, validate_choice=False)
+
+
+class MergeForm(BaseForm):
+    target = SelectField(_l("Fusionner dans"), coerce=optional_int, validate_choice=False)
+
+
+class ActionForm(BaseForm):
+    """Empty: a POST with its CSRF token."""

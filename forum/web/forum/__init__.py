@@ -1,0 +1,3 @@
+from forum.web.forum.views import bp
+
+__all__ = ["bp"]

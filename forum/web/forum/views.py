@@ -1,0 +1,240 @@
+"""Browsing by trade and topic, threads, posts and public profiles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from forum import pagination, policy
+from forum.errors import InvalidInput
+from forum.models import Post, Thread, Topic, Trade
+from forum.services import posting, profiles, taxonomy
+from forum.web import current_actor
+from forum.web.forms import optional_int
+from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
+
+bp = Blueprint("forum", __name__)
+
+
+def page_number() -> int:
+    """The `?page=` asked for: a positive whole number, or 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        abort(404)
+    return int(raw)
+
+
+def _with_page(endpoint: str, page: int, **values: object) -> str:
+    args = {key: value for key, value in request.args.items() if key != "page"}
+    return url_for(endpoint, **values, **args, **({"page": page} if page > 1 else {}))
+
+
+def _filter(kind: str) -> Trade | Topic | None:
+    """The optional `?trade=` or `?topic=` filter of a list; unknown -> 404."""
+    slug = request.args.get(kind)
+    if not slug:
+        return None
+    item = taxonomy.get_trade(slug) if kind == "trade" else taxonomy.get_topic(slug)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
+    """A thread list of a trade or a topic, filtered by the other, with canonical redirects."""
+    if item is None:
+        abort(404)
+    if item.slug != slug:  # renamed or merged: the old address leads to the new one
+        return redirect(url_for(endpoint, slug=item.slug, **request.args), 301)
+    trade = item if isinstance(item, Trade) else _filter("trade")
+    topic = item if isinstance(item, Topic) else _filter("topic")
+    try:
+        threads = posting.list_threads(topic=topic, trade=trade, page=page_number())
+    except pagination.PageOutOfRange as out:
+        return redirect(_with_page(endpoint, out.last, slug=slug))
+    return render_template(
+        "forum/listing.html",
+        item=item,
+        trade=trade,
+        topic=topic,
+        threads=threads,
+        endpoint=endpoint,
+        topics=taxonomy.list_topics(),
+        trades=taxonomy.list_trades(),
+    )
+
+
+@bp.get("/trades")
+def trades_index():
+    return render_template("forum/trades.html", groups=taxonomy.list_groups())
+
+
+@bp.get("/trades/<slug>")
+def trade(slug: str):
+    return _listing("forum.trade", taxonomy.get_trade(slug), slug)
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str):
+    return _listing("forum.topic", taxonomy.get_topic(slug), slug)
+
+
+def _thread_form_choices(form: ThreadForm) -> ThreadForm:
+    form.topic.choices = [("", _("— choisir un sujet —"))] + [
+        (topic.id, topic.name) for topic in taxonomy.list_topics()
+    ]
+    form.trades.choices = [(trade.id, trade.name) for trade in taxonomy.list_trades()]
+    return form
+
+
+@bp.route("/threads/new", methods=["GET", "POST"])
+@login_required
+def new_thread():
+    actor = current_actor()
+    policy.require(policy.can_create_thread(actor))
+    form = _thread_form_choices(ThreadForm())
+    if request.method == "GET":
+        preset_topic, preset_trade = _filter("topic"), _filter("trade")
+        form.topic.data = preset_topic.id if preset_topic else None
+        form.trades.data = [preset_trade.id] if preset_trade else []
+    elif form.validate_on_submit():
+        try:
+            thread = posting.create_thread(
+                actor,
+                title=form.title.data or "",
+                body=form.body.data or "",
+                topic_id=form.topic.data,
+                trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("forum/new_thread.html", form=form), status
+
+
+def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
+    try:
+        posts = posting.list_posts(thread, page=page)
+    except pagination.PageOutOfRange as out:
+        return redirect(_with_page("forum.thread", out.last, thread_id=thread.id, slug=thread.slug))
+    return render_template("forum/thread.html", thread=thread, posts=posts, form=form), status
+
+
+@bp.get("/t/<int:thread_id>")
+@bp.get("/t/<int:thread_id>-<slug>")
+def thread(thread_id: int, slug: str | None = None):
+    thread = posting.get_thread(thread_id)
+    if thread is None:
+        abort(404)
+    if slug != thread.slug:
+        return redirect(
+            url_for("forum.thread", thread_id=thread.id, slug=thread.slug, **request.args), 301
+        )
+    form = ReplyForm()
+    quoted = posting.get_post(optional_int(request.args.get("quote")) or 0)
+    if quoted is not None and policy.can_quote_post(current_actor(), quoted):
+        form.body.data = posting.quote_markdown(quoted)
+        form.quote_of.data = str(quoted.id)
+    return _thread_page(thread, form, page_number())
+
+
+@bp.post("/t/<int:thread_id>")
+@login_required
+def reply(thread_id: int):
+    thread = posting.get_thread(thread_id)
+    if thread is None:
+        abort(404)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = posting.reply(
+                current_actor(),
+                thread,
+                body=form.body.data or "",
+                quoted_post_id=optional_int(form.quote_of.data or None),
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            return redirect(_post_url(post))
+    last_page = pagination.Page(items=[], number=1, total=thread.post_count).count
+    return _thread_page(thread, form, last_page, 400)
+
+
+def _post_url(post: Post) -> str:
+    page = posting.page_of_post(post)
+    return url_for(
+        "forum.thread",
+        thread_id=post.thread_id,
+        slug=post.thread.slug,
+        _anchor=f"p{post.id}",
+        **({"page": page} if page > 1 else {}),
+    )
+
+
+def _get_post(post_id: int) -> Post:
+    post = posting.get_post(post_id)
+    if post is None:
+        abort(404)
+    return post
+
+
+@bp.get("/p/<int:post_id>")
+def post(post_id: int):
+    return redirect(_post_url(_get_post(post_id)))
+
+
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = _get_post(post_id)
+    actor = current_actor()
+    policy.require(policy.can_edit_post(actor, post))
+    form = EditPostForm(data={"body": post.source} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            posting.edit_post(actor, post, body=form.body.data or "")
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            flash(_("Votre message a été modifié."), "success")
+            return redirect(_post_url(post))
+    status = 400 if request.method == "POST" else 200
+    return render_template("forum/edit_post.html", post=post, form=form), status
+
+
+@bp.post("/p/<int:post_id>/delete")
+@login_required
+def delete_post(post_id: int):
+    post = _get_post(post_id)
+    if DeletePostForm().validate_on_submit():
+        posting.delete_post(current_actor(), post)
+        flash(_("Votre message a été supprimé."), "success")
+    return redirect(_post_url(post))
+
+
+@bp.get("/p/<int:post_id>/history")
+@login_required
+def post_history(post_id: int):
+    post = _get_post(post_id)
+    policy.require(policy.can_see_post_history(current_actor(), post))
+    return render_template(
+        "forum/post_history.html", post=post, revisions=posting.list_revisions(post)
+    )
+
+
+@bp.get("/u/<username>")
+def profile(username: str):
+    member = profiles.get_member(username)
+    if member is None:
+        abort(404)
+    return render_template(
+        "forum/profile.html",
+        member=member,
+        post_count=profiles.count_posts(member),
+        recent_posts=profiles.list_recent_posts(member),
+        regions=profiles.regions(),
+    )

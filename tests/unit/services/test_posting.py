@@ -1,0 +1,224 @@
+import pytest
+from sqlalchemy import func, select
+
+from forum import pagination
+from forum.errors import InvalidInput, NotAllowed
+from forum.extensions import db
+from forum.models import Post, PostRevision, Role, Thread
+from forum.services import posting, taxonomy
+from tests.factories import make_post, make_taxonomy, make_thread, make_user
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(app_ctx):
+    make_taxonomy()
+
+
+def _ids(*slugs):
+    return [taxonomy.get_trade(slug).id for slug in slugs]
+
+
+def test_a_thread_has_one_topic_its_trades_and_a_first_post(app_ctx):
+    author = make_user()
+
+    thread = make_thread(author=author, trades=("boulangerie", "patisserie-confiserie"))
+
+    assert thread.topic.slug == "financement"
+    assert [trade.slug for trade in thread.trades] == ["boulangerie", "patisserie-confiserie"]
+    assert thread.post_count == 1 and thread.last_poster_id == author.id
+    assert thread.slug == "financer-sa-preparation-avec-le-cpf"
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    assert "<strong>CPF</strong>" in first.html and first.source.startswith("Qui a déjà")
+
+
+def test_opening_a_thread_counts_it_in_its_topic_and_trades(app_ctx):
+    make_thread(trades=("boulangerie",))
+    make_thread(trades=("boulangerie", "glacier"))
+
+    assert taxonomy.get_topic("financement").thread_count == 2
+    assert taxonomy.get_trade("boulangerie").thread_count == 2
+    assert taxonomy.get_trade("glacier").thread_count == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"title": "Allô"}, "title"),
+        ({"title": "x" * 151}, "title"),
+        ({"body": "   "}, "body"),
+        ({"body": "x" * 50_001}, "body"),
+        ({"topic_id": None}, "topic"),
+        ({"topic_id": 999_999}, "topic"),
+        ({"trade_ids": [1, 2, 3, 4]}, "trades"),
+        ({"trade_ids": [999_999]}, "trades"),
+    ],
+)
+def test_bad_thread_input_is_refused_on_the_right_field(app_ctx, values, field):
+    topic_id = taxonomy.get_topic("financement").id
+    arguments = {"title": "Un bon titre", "body": "Un message", "topic_id": topic_id} | values
+
+    with pytest.raises(InvalidInput) as error:
+        posting.create_thread(make_user(), **arguments)
+
+    assert field in error.value.errors
+    assert db.session.scalar(select(func.count()).select_from(Thread)) == 0
+
+
+def test_every_problem_of_a_thread_is_reported_at_once(app_ctx):
+    with pytest.raises(InvalidInput) as error:
+        posting.create_thread(make_user(), title="", body="", topic_id=None, trade_ids=[])
+
+    assert set(error.value.errors) == {"title", "body", "topic"}
+
+
+def test_a_retired_topic_or_trade_takes_no_new_thread(app_ctx):
+    admin = make_user(role=Role.ADMIN)
+    taxonomy.set_retired(admin, taxonomy.get_trade("glacier"), retired=True)
+    taxonomy.set_retired(admin, taxonomy.get_topic("divers"), retired=True)
+
+    with pytest.raises(InvalidInput) as error:
+        posting.create_thread(
+            make_user(),
+            title="Un bon titre",
+            body="Message",
+            topic_id=taxonomy.get_topic("divers").id,
+            trade_ids=_ids("glacier"),
+        )
+
+    assert {"topic", "trades"} <= set(error.value.errors)
+
+
+def test_a_reply_moves_the_thread_counters_in_the_same_transaction(app_ctx):
+    thread = make_thread()
+    replier = make_user()
+
+    post = posting.reply(replier, thread, body="Oui, **deux fois**.")
+
+    assert thread.post_count == 2 and thread.reply_count == 1
+    assert thread.last_poster_id == replier.id and thread.last_posted_at == post.created_at
+
+
+def test_an_empty_reply_is_refused_and_counts_nothing(app_ctx):
+    thread = make_thread()
+
+    with pytest.raises(InvalidInput):
+        posting.reply(make_user(), thread, body=" \n ")
+
+    assert db.session.get(Thread, thread.id).post_count == 1
+
+
+def test_an_unverified_member_cannot_post(app_ctx):
+    with pytest.raises(NotAllowed):
+        make_thread(author=make_user(verified=False))
+
+
+def test_a_reply_can_quote_a_post_and_records_which(app_ctx):
+    original = make_post(body="Le FAFCEA finance les artisans.")
+    quote = posting.quote_markdown(original)
+
+    reply = posting.reply(
+        make_user(), original.thread, body=quote + "Merci !", quoted_post_id=original.id
+    )
+
+    assert reply.quoted_post_id == original.id
+    assert "<blockquote>" in reply.html and "FAFCEA" in reply.html
+    assert f"@{original.author.username}" in quote
+
+
+def test_quoting_a_deleted_post_is_refused(app_ctx):
+    original = make_post()
+    posting.delete_post(original.author, original)
+
+    with pytest.raises(InvalidInput) as error:
+        posting.reply(make_user(), original.thread, body="x", quoted_post_id=original.id)
+
+    assert "quote_of" in error.value.errors
+
+
+def test_editing_keeps_the_former_version(app_ctx):
+    post = make_post(body="Première version")
+
+    posting.edit_post(post.author, post, body="Seconde version")
+
+    assert post.source == "Seconde version" and post.edited_at is not None
+    (revision,) = posting.list_revisions(post)
+    assert revision.source == "Première version" and revision.editor_id == post.author_id
+
+
+def test_only_the_author_may_edit_or_delete_a_post(app_ctx):
+    post = make_post()
+    other = make_user()
+
+    with pytest.raises(NotAllowed):
+        posting.edit_post(other, post, body="Piraté")
+    with pytest.raises(NotAllowed):
+        posting.delete_post(other, post)
+
+
+def test_saving_an_unchanged_post_adds_no_revision(app_ctx):
+    post = make_post(body="Pareil")
+
+    posting.edit_post(post.author, post, body="Pareil")
+
+    assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 0
+    assert post.edited_at is None
+
+
+def test_a_deleted_post_keeps_its_place_and_cannot_be_edited(app_ctx):
+    post = make_post()
+
+    posting.delete_post(post.author, post)
+
+    assert post.is_deleted
+    assert posting.list_posts(post.thread).items[-1].id == post.id
+    with pytest.raises(NotAllowed):
+        posting.edit_post(post.author, post, body="Revenu")
+
+
+def test_a_post_knows_its_page(app_ctx):
+    thread = make_thread()
+    author = make_user()
+    posts = [posting.reply(author, thread, body=f"n°{n}") for n in range(1, 45)]
+
+    assert posting.page_of_post(posts[0]) == 1  # the 2nd post of the thread
+    assert posting.page_of_post(posts[18]) == 1  # the 20th
+    assert posting.page_of_post(posts[19]) == 2  # the 21st
+    assert posting.page_of_post(posts[-1]) == 3
+
+
+def test_a_page_past_the_end_points_to_the_last_one(app_ctx):
+    thread = make_thread()
+
+    with pytest.raises(pagination.PageOutOfRange) as out:
+        posting.list_posts(thread, page=5)
+
+    assert out.value.last == 1
+
+
+def test_lists_show_pinned_threads_first_then_the_latest_activity(app_ctx, time_machine):
+    time_machine.move_to("2026-01-01 10:00")
+    older = make_thread(title="Le plus ancien")
+    time_machine.move_to("2026-01-02 10:00")
+    newer = make_thread(title="Le plus récent")
+    time_machine.move_to("2026-01-03 10:00")
+    pinned = make_thread(title="Épinglé mais ancien")
+    pinned.is_pinned = True
+    time_machine.move_to("2026-01-04 10:00")
+    make_post(thread=older)
+    db.session.commit()
+
+    page = posting.list_threads(topic=taxonomy.get_topic("financement"))
+
+    assert [t.id for t in page.items] == [pinned.id, older.id, newer.id]
+
+
+def test_lists_combine_a_topic_and_a_trade(app_ctx):
+    both = make_thread(topic="financement", trades=("boulangerie",))
+    make_thread(topic="financement", trades=("glacier",))
+    make_thread(topic="divers", trades=("boulangerie",))
+
+    page = posting.list_threads(
+        topic=taxonomy.get_topic("financement"), trade=taxonomy.get_trade("boulangerie")
+    )
+
+    assert [t.id for t in page.items] == [both.id]
