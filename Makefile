@@ -1,11 +1,16 @@
 # L'Établi: `make run` serves the forum with demo data, `make test` runs the whole suite.
 SHELL := /bin/bash
+# Settings in .env (HOST, PORT, REDIS_URL…) apply to `make run` too.
+-include .env
+export
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app forum
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Without Redis, rate limits live in the process's memory: one process, several threads.
+WORKERS := $(if $(REDIS_URL),--workers 4,--workers 1 --threads 8)
 CATALOGUES := $(wildcard forum/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test install install-test translations browser lint format extract-messages clean
@@ -32,9 +37,10 @@ translations: $(CATALOGUES:.po=.mo)
 
 run: install translations
 	$(FLASK) db upgrade
+	$(FLASK) taxonomy load
 	$(FLASK) demo load
 	@echo "L'Établi : http://$(HOST):$(PORT)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 'forum:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) $(WORKERS) 'forum:create_app()'
 
 # Browser tests drive Debian's chromium (never a browser downloaded by a tool).
 browser:

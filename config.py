@@ -17,6 +17,19 @@ from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
+# Retention of each class of personal data, in days (DESIGN.md, CNIL guidance). "account" data
+# lives as long as the account: its duration counts from the last activity (inactive accounts).
+RETENTION_DEFAULTS = {
+    "account": 730,  # 24 months without logging in
+    "account_warning": 700,  # the warning e-mail, about 23 months
+    "login_history": 183,  # 6 months
+    "legal_hold": 365,  # LCEN, décret 2021-1362
+    "unverified_account": 7,
+    "export_archive": 7,
+    "deleted_post": 30,
+    "consent_proof": 1826,  # 5 years after the end of the relationship
+}
+
 # Argon2id parameters: argon2-cffi's RFC 9106 "low memory" profile.
 ARGON2_DEFAULTS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
@@ -119,7 +132,14 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # message next to the field rather than a 413 that loses it.
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failing statement is logged without its values (personal data).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Privacy (RGPD): durations in days, after the CNIL's guidance; see README.
+        "GDPR_ERASURE_GRACE_DAYS": _int(env, "GDPR_ERASURE_GRACE_DAYS", 7),
+        "GDPR_RETENTION": {
+            key: _int(env, f"GDPR_RETENTION_{key.upper()}_DAYS", days)
+            for key, days in RETENTION_DEFAULTS.items()
+        },
     }
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config.update(overrides)

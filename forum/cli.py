@@ -8,10 +8,11 @@ from flask.cli import AppGroup
 
 from forum.errors import InvalidInput
 from forum.models import Role
-from forum.services import accounts, demo
+from forum.services import accounts, demo, taxonomy
 
-demo_cli = AppGroup("demo", help="Données de démonstration.")
-users_cli = AppGroup("users", help="Comptes des membres.")
+demo_cli = AppGroup("demo", help="Demo data.")
+users_cli = AppGroup("users", help="Member accounts.")
+taxonomy_cli = AppGroup("taxonomy", help="Trades and topics.")
 
 
 @demo_cli.command("load")
@@ -19,7 +20,7 @@ def demo_load() -> None:
     """Load the demo data into an empty database (does nothing otherwise)."""
     result = demo.load()
     if result.created:
-        click.echo(f"Demo data loaded: {len(result.accounts)} accounts.")
+        click.echo(f"Demo data loaded: {result.threads} threads, {result.posts} posts.")
     else:
         click.echo("The database already has members: nothing loaded.")
     if not result.accounts:
@@ -27,6 +28,16 @@ def demo_load() -> None:
     click.echo(f"Demo accounts (password for each: {demo.PASSWORD}):")
     for username, role in result.accounts:
         click.echo(f"  {username:<20} {role}")
+
+
+@taxonomy_cli.command("load")
+def taxonomy_load() -> None:
+    """Add the reference trades and topics that are missing (idempotent)."""
+    result = taxonomy.load_reference()
+    click.echo(
+        f"Taxonomy: {result.groups} trade groups, {result.trades} trades, "
+        f"{result.topics} topics added."
+    )
 
 
 @users_cli.command("create-admin")
@@ -60,3 +71,4 @@ def register(app: Flask) -> None:
     """Attach the command groups to APP."""
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(taxonomy_cli)

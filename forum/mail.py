@@ -54,6 +54,14 @@ def deliver(message: EmailMessage) -> None:
     log.info("mail sent through SMTP: %s", message["Message-ID"])
 
 
+def render(template: str, *, locale: str | None = None, **context: object) -> tuple[str, str]:
+    """The subject and body of `templates/mail/TEMPLATE.txt` in LOCALE."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        rendered = render_template(f"mail/{template}.txt", **context)
+    subject, _, body = rendered.lstrip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
 def send(to: str, template: str, *, locale: str | None = None, **context: object) -> bool:
     """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO; False if it failed.
 
@@ -61,11 +69,9 @@ def send(to: str, template: str, *, locale: str | None = None, **context: object
     down must not break the page that sends the mail: the failure is logged (without the
     address) and every mail the forum sends can be asked for again.
     """
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        rendered = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = rendered.lstrip().partition("\n")
+    subject, body = render(template, locale=locale, **context)
     try:
-        deliver(compose(to, subject.strip(), body.strip() + "\n"))
+        deliver(compose(to, subject, body))
     except (OSError, smtplib.SMTPException) as error:
         log.error("mail %r not sent: %s", template, type(error).__name__)
         return False

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 MIN_LENGTH = 3
 MAX_LENGTH = 30
+KEY_MAX_LENGTH = 60  # the size of users.username_key
 SHAPE = re.compile(
     r"^[^\W_]([^\W]|-)*$"
 )  # letters, digits, "_" and "-"; starts with a letter/digit
@@ -32,7 +33,9 @@ def problem(username: str) -> str | None:
             min=MIN_LENGTH,
             max=MAX_LENGTH,
         )
-    if not SHAPE.match(username) or any(char.isdigit() and not char.isascii() for char in username):
+    odd = any(char.isdigit() and not char.isascii() for char in username)
+    # Some characters expand a lot once decomposed (ligatures): the key must stay short.
+    if not SHAPE.match(username) or odd or len(key(username)) > KEY_MAX_LENGTH:
         return _(
             "Le nom d'utilisateur ne peut contenir que des lettres, des chiffres, « _ » et « - », "
             "et doit commencer par une lettre ou un chiffre."

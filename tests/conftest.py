@@ -78,10 +78,10 @@ def _create_schema() -> None:
             metadata.create_all(db.engine)
         return
     if not _schema_ready:
+        # Start from an empty schema, whatever an earlier run or branch left in the database.
         with db.engine.begin() as connection:
-            for metadata in METADATAS:
-                metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
             for metadata in METADATAS:
                 metadata.create_all(connection)
         _schema_ready = True

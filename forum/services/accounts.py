@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from forum import documents, mail, passwords, tokens, usernames
 from forum.errors import InvalidInput
@@ -128,7 +129,7 @@ def _email_problem(email: str) -> tuple[str, str | None]:
 def _username_problem(username: str) -> str | None:
     message = usernames.problem(username)
     if message is None and get_user_by_username(username) is not None:
-        message = _("Ce nom d'utilisateur est déjà pris, ou trop proche d'un nom existant.")
+        message = _taken_username()
     return message
 
 
@@ -178,40 +179,60 @@ def register(
         also={"accept_terms": None if accepted_terms else refused_terms},
     )
 
+    password_hash = hasher().hash(password)  # hashed in every case: the timing tells nothing
     existing = get_user_by_email(email)
-    if existing is not None:
-        mail.send(
-            email_of(existing),
-            "account_exists",
-            locale=existing.locale or locale,
-            username=existing.username,
-            login_url=absolute_url("auth.login"),
-            reset_url=absolute_url("auth.reset_request"),
+    if existing is None:
+        user = User(
+            username=username,
+            username_key=usernames.key(username),
+            email_encrypted=vault().encrypt(email),
+            email_hash=email_index(email),
+            password_hash=password_hash,
+            role=Role.MEMBER,
+            locale=locale,
+            created_at=utcnow(),
         )
-        return Registration(user=None)
-
-    user = User(
-        username=username,
-        username_key=usernames.key(username),
-        email_encrypted=vault().encrypt(email),
-        email_hash=email_index(email),
-        password_hash=hasher().hash(password),
-        role=Role.MEMBER,
-        locale=locale,
-        created_at=utcnow(),
+        if _insert(user, username=username):
+            _record_acceptance(user, via="register-form", locale=locale)
+            db.session.commit()
+            send_verification(user)
+            return Registration(user=user)
+        existing = get_user_by_email(email)  # registered a moment ago by a concurrent request
+    mail.send(
+        email_of(existing),
+        "account_exists",
+        locale=existing.locale or locale,
+        username=existing.username,
+        login_url=absolute_url("auth.login"),
+        reset_url=absolute_url("auth.reset_request"),
     )
+    return Registration(user=None)
+
+
+def _insert(user: User, *, username: str) -> bool:
+    """Add USER; False if a concurrent request took the address first (the unique index says so).
+
+    A username taken in the meantime is reported like any taken username.
+    """
     db.session.add(user)
-    db.session.flush()
-    _record_acceptance(user, via="register-form")
-    db.session.commit()
-    send_verification(user)
-    return Registration(user=user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        if get_user_by_username(username) is not None:
+            raise InvalidInput("username", _taken_username()) from None
+        return False
+    return True
 
 
-def _record_acceptance(user: User, *, via: str) -> None:
-    """Keep the proof that USER accepted the current terms and privacy policy."""
+def _taken_username() -> str:
+    return _("Ce nom d'utilisateur est déjà pris, ou trop proche d'un nom existant.")
+
+
+def _record_acceptance(user: User, *, via: str, locale: str | None = None) -> None:
+    """Keep the proof that USER accepted the terms and privacy policy, as shown to them."""
     for purpose, name in (("terms", "terms"), ("privacy_policy", "privacy")):
-        document = documents.get(name)
+        document = documents.get(name, locale or "fr")
         consent.record(
             db.session,
             subject_ref=str(user.id),
@@ -314,6 +335,8 @@ def request_password_reset(email: str) -> None:
     """Mail a single-use reset link if EMAIL has an account; the caller says the same either way."""
     user = get_user_by_email(email)
     if user is None:
+        # Compose the same mail for nobody, so the answer takes as long (no enumeration).
+        mail.render("reset", username="", url=absolute_url("auth.reset", token="x" * 90), minutes=0)
         return
     token = tokens.make("reset", {"u": user.id, "p": _password_fingerprint(user)})
     mail.send(
@@ -362,8 +385,6 @@ def create_user(
 ) -> User:
     """Create a verified account directly (administration, demo data), with the same rules."""
     email, username = _check_new_account(email=email, username=username, password=password)
-    if get_user_by_email(email) is not None:
-        raise InvalidInput("email", _("Cette adresse e-mail a déjà un compte."))
     now = utcnow()
     user = User(
         username=username,
@@ -375,8 +396,8 @@ def create_user(
         created_at=now,
         email_verified_at=now,
     )
-    db.session.add(user)
-    db.session.flush()
+    if not _insert(user, username=username):
+        raise InvalidInput("email", _("Cette adresse e-mail a déjà un compte."))
     _record_acceptance(user, via=via)
     db.session.commit()
     return user

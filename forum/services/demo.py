@@ -1,52 +1,241 @@
-"""Demo data for `make run`: loaded only into an empty database, deterministic."""
+"""Demo data for `make run`: a lively forum in French, loaded only into an empty database.
+
+Deterministic (seeded): the same members, threads and posts every time; dates are spread over
+the two years before the load. Everything goes through the real services.
+"""
 
 from __future__ import annotations
 
+import json
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Role, User
-from forum.services import accounts
+from forum.models import Post, PostRevision, Role, Thread, User
+from forum.models.base import utcnow
+from forum.services import accounts, posting, profiles, taxonomy
 
+CONTENT = Path(__file__).resolve().parent.parent / "data" / "demo_content.json"
+SEED = 2026
 # Printed by `flask demo load`: demo accounts are for a local machine only.
 PASSWORD = "etabli-demo-2026!"
-ACCOUNTS = [
+STAFF = [
     ("admin", Role.ADMIN),
     ("camille_moderation", Role.MODERATOR),
     ("coet_officiel", Role.COET_STAFF),
-    ("julien-boulanger", Role.MEMBER),
-    ("sophie_ebeniste", Role.MEMBER),
-    ("karim-chocolatier", Role.MEMBER),
-    ("nathalie-fleuriste", Role.MEMBER),
-    ("mathieu_ferronnier", Role.MEMBER),
 ]
+SHOWN_MEMBERS = 3  # how many ordinary members `demo load` prints, as examples
 
 
 @dataclass
 class DemoResult:
     created: bool
     accounts: list[tuple[str, str]] = field(default_factory=list)
+    threads: int = 0
+    posts: int = 0
+
+
+def _content() -> dict[str, Any]:
+    return json.loads(CONTENT.read_text(encoding="utf-8"))
+
+
+def _demo_email(username: str) -> str:
+    return f"{username.replace('_', '.')}@demo.example.org"
+
+
+@contextmanager
+def _one_hash_for_the_demo_password() -> Iterator[None]:
+    """Hash the shared demo password once (argon2id is slow on purpose), not once per account."""
+    real = accounts.hasher()
+    stored = real.hash(PASSWORD)
+
+    class _Memo:
+        def hash(self, password: str) -> str:
+            return stored if password == PASSWORD else real.hash(password)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    current_app.extensions["etabli.hasher"] = _Memo()
+    try:
+        yield
+    finally:
+        current_app.extensions["etabli.hasher"] = real
+
+
+@contextmanager
+def _keep_loaded_objects() -> Iterator[None]:
+    """Thousands of commits in one session: do not reload every object after each of them."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True
+
+
+def _existing_accounts(content: dict[str, Any]) -> list[tuple[str, str]]:
+    names = [name for name, _ in STAFF] + [m["username"] for m in content["members"]]
+    found = []
+    for username in names[: len(STAFF) + SHOWN_MEMBERS]:
+        user = accounts.get_user_by_username(username)
+        if user is not None:
+            found.append((user.username, user.role.value))
+    return found
 
 
 def load() -> DemoResult:
-    """Create the demo accounts if the database has no member yet; list those that exist."""
+    """Create the demo forum if the database has no member yet; list the demo accounts."""
+    content = _content()
     if db.session.scalar(select(func.count()).select_from(User)):
-        existing = [
-            (username, user.role.value)
-            for username, _ in ACCOUNTS
-            if (user := accounts.get_user_by_username(username)) is not None
-        ]
-        return DemoResult(created=False, accounts=existing)
-    result = DemoResult(created=True)
-    for username, role in ACCOUNTS:
-        accounts.create_user(
-            email=f"{username.replace('_', '.')}@demo.example.org",
-            username=username,
-            password=PASSWORD,
-            role=role,
-            via="demo",
+        return DemoResult(created=False, accounts=_existing_accounts(content))
+    taxonomy.load_reference()
+    rng = random.Random(SEED)
+    with _one_hash_for_the_demo_password(), _keep_loaded_objects():
+        staff = [_make_account(name, role) for name, role in STAFF]
+        members = [_make_member(data, rng) for data in content["members"]]
+        writer = _Writer(rng, staff, members, content, now=utcnow().replace(microsecond=0))
+        writer.write_all()
+    return DemoResult(
+        created=True,
+        accounts=_existing_accounts(content),
+        threads=writer.threads,
+        posts=writer.posts,
+    )
+
+
+def _make_account(username: str, role: Role) -> User:
+    return accounts.create_user(
+        email=_demo_email(username), username=username, password=PASSWORD, role=role, via="demo"
+    )
+
+
+def _make_member(data: dict[str, Any], rng: random.Random) -> User:
+    user = _make_account(data["username"], Role.MEMBER)
+    trade_ids = [trade.id for slug in data["trades"] if (trade := taxonomy.get_trade(slug))]
+    profiles.update_profile(
+        user,
+        display_name=data["display_name"],
+        region_code=data["region"],
+        edition=data["edition"],
+        trade_ids=trade_ids,
+        bio=data["bio"],
+        visibility=profiles.Visibility(
+            trades=rng.random() < 0.8,
+            region=rng.random() < 0.6,
+            edition=rng.random() < 0.6,
+            bio=rng.random() < 0.7,
+        ),
+    )
+    return user
+
+
+class _Writer:
+    """Writes the threads and their replies, then spreads their dates over two years."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        staff: list[User],
+        members: list[User],
+        content: dict[str, Any],
+        *,
+        now: datetime,
+    ) -> None:
+        self.rng, self.staff, self.members, self.content, self.now = (
+            rng,
+            staff,
+            members,
+            content,
+            now,
         )
-        result.accounts.append((username, role.value))
-    return result
+        self.by_trade: dict[int, list[User]] = {}
+        for member in members:
+            for trade in member.trades:
+                self.by_trade.setdefault(trade.id, []).append(member)
+        self.threads = 0
+        self.posts = 0
+
+    def write_all(self) -> None:
+        admin, moderator, _official = self.staff
+        for number, pinned in enumerate(self.content["pinned"]):
+            author = admin if number != 1 else moderator
+            thread = self._thread(author, pinned, pinned["topic"], replies=(12, 70)[number == 1])
+            thread.is_pinned = True
+            db.session.commit()
+        for topic, threads in self.content["threads"].items():
+            for data in threads:
+                trades = [taxonomy.get_trade(slug) for slug in data["trades"]]
+                candidates = [m for t in trades if t for m in self.by_trade.get(t.id, [])]
+                author = self.rng.choice(candidates or self.members)
+                self._thread(author, data, topic, replies=self._reply_count())
+
+    def _reply_count(self) -> int:
+        roll = self.rng.random()
+        if roll < 0.15:
+            return self.rng.randint(0, 2)
+        if roll < 0.9:
+            return self.rng.randint(4, 14)
+        return self.rng.randint(20, 32)
+
+    def _thread(self, author: User, data: dict[str, Any], topic_slug: str, *, replies: int):
+        topic = taxonomy.get_topic(topic_slug)
+        trade_ids = [t.id for slug in data.get("trades", []) if (t := taxonomy.get_trade(slug))]
+        thread = posting.create_thread(
+            author, title=data["title"], body=data["body"], topic_id=topic.id, trade_ids=trade_ids
+        )
+        pool = self.content["replies"] + self.content["topic_replies"].get(topic_slug, []) * 2
+        posts = list(db.session.scalars(select(Post).where(Post.thread_id == thread.id)))
+        for _ in range(replies):
+            posts.append(self._reply(thread, posts, pool))
+        self._spread_dates(thread, posts)
+        self.threads += 1
+        self.posts += len(posts)
+        return thread
+
+    def _reply(self, thread: Thread, posts: list[Post], pool: list[str]) -> Post:
+        rng = self.rng
+        author = rng.choice(self.members if rng.random() < 0.95 else self.staff[1:])
+        body = rng.choice(pool)
+        quoted = None
+        if rng.random() < 0.12:
+            quoted = rng.choice(posts)
+            body = posting.quote_markdown(quoted) + body
+        post = posting.reply(
+            author, thread, body=body, quoted_post_id=quoted.id if quoted else None
+        )
+        if rng.random() < 0.06:
+            posting.edit_post(
+                author, post, body=f"{post.source}\n\n{rng.choice(self.content['edits'])}"
+            )
+        elif rng.random() < 0.01:
+            posting.delete_post(author, post)
+        return post
+
+    def _spread_dates(self, thread: Thread, posts: list[Post]) -> None:
+        """Date the thread somewhere in the last two years, its replies over the following days."""
+        rng = self.rng
+        start = self.now - timedelta(days=rng.uniform(1, 720))
+        moment = start
+        for post in posts:
+            post.created_at = min(moment, self.now)
+            if post.edited_at is not None:
+                post.edited_at = min(moment + timedelta(hours=rng.uniform(0.2, 30)), self.now)
+                for revision in db.session.scalars(
+                    select(PostRevision).where(PostRevision.post_id == post.id)
+                ):
+                    revision.created_at = post.edited_at
+            if post.deleted_at is not None:
+                post.deleted_at = post.created_at + timedelta(hours=1)
+            moment += timedelta(minutes=rng.expovariate(1 / 600))
+        thread.created_at = posts[0].created_at
+        thread.last_posted_at = posts[-1].created_at
+        db.session.commit()

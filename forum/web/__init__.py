@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask_login import current_user
+from flask import current_app, session
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 
 from forum.errors import InvalidInput
@@ -17,6 +19,16 @@ def current_actor() -> User | None:
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object()  # type: ignore[attr-defined]
     return None
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Log USER in with a fresh session: nothing carried over but the language."""
+    locale = session.get("locale")
+    session.clear()
+    if user.locale or locale:
+        session["locale"] = user.locale or locale
+    days = current_app.config["REMEMBER_COOKIE_DAYS"]
+    login_user(user, remember=remember, duration=timedelta(days=days))
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -6,15 +6,8 @@
   var POOLS = { lower: 26, upper: 26, digit: 10, special: 37 };
   var MIN_LENGTH = 12;
   var MIN_BITS = 80;
-  var fr = document.documentElement.lang !== "en";
-  var text = {
-    empty: "",
-    short: fr ? "Trop court : %n caractère(s) encore au minimum." : "Too short: at least %n more character(s).",
-    weak: fr ? "Encore trop faible (%b bits sur 80) : allongez-le." : "Still too weak (%b bits of 80): make it longer.",
-    ok: fr ? "Assez robuste (%b bits)." : "Strong enough (%b bits).",
-    show: fr ? "Afficher" : "Show",
-    hide: fr ? "Masquer" : "Hide"
-  };
+  // The words come from the page, translated on the server (Flask-Babel).
+  var text = document.body.dataset;
 
   function poolOf(ch) {
     if (ch >= "a" && ch <= "z") return "lower";
@@ -35,10 +28,10 @@
   function describe(password) {
     var length = Array.from(password).length;
     if (!length) return ["", ""];
-    if (length < MIN_LENGTH) return ["weak", text.short.replace("%n", MIN_LENGTH - length)];
+    if (length < MIN_LENGTH) return ["weak", text.textShort.replace("{n}", MIN_LENGTH - length)];
     var b = bits(password);
-    if (b < MIN_BITS) return ["weak", text.weak.replace("%b", b)];
-    return ["ok", text.ok.replace("%b", b)];
+    if (b < MIN_BITS) return ["weak", text.textWeak.replace("{bits}", b)];
+    return ["ok", text.textOk.replace("{bits}", b)];
   }
 
   document.querySelectorAll("input[data-strength]").forEach(function (input) {
@@ -57,13 +50,15 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "password-toggle";
-    button.textContent = text.show;
+    var label = input.labels && input.labels[0] ? input.labels[0].textContent.trim() : "";
+    button.textContent = text.textShow;
+    button.setAttribute("aria-label", text.textShowLabel + (label ? " : " + label : ""));
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-controls", input.id);
     button.addEventListener("click", function () {
       var visible = input.type === "password";
       input.type = visible ? "text" : "password";
-      button.textContent = visible ? text.hide : text.show;
+      button.textContent = visible ? text.textHide : text.textShow;
       button.setAttribute("aria-pressed", visible ? "true" : "false");
     });
     var row = document.createElement("div");

@@ -75,7 +75,7 @@ def test_the_strength_of_the_password_shows_as_the_member_types(page):
     strong = strength.text_content()
 
     assert "Trop court" in short
-    assert "Assez robuste" in strong
+    assert "Longueur et variété suffisantes" in strong
 
 
 def test_a_refused_registration_keeps_what_was_typed_and_points_at_the_field(page):

@@ -39,3 +39,17 @@ def test_gdpr_never_imports_the_forum_nor_flask():
     ]
 
     assert offenders == []
+
+
+def test_every_retention_rule_named_by_a_column_has_a_duration_in_the_settings(app):
+    durations = app.config["GDPR_RETENTION"]
+    named = {
+        column.info["personal"].retention
+        for metadata in (db.metadata, gdpr.models.metadata)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.info["personal"], PersonalData)
+    }
+
+    assert named and named <= set(durations)
+    assert all(isinstance(days, int) and days > 0 for days in durations.values())

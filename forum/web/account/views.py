@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user
+from flask_login import current_user, login_required
 
 from forum.errors import InvalidInput
+from forum.extensions import limiter
 from forum.services import accounts, profiles, taxonomy
-from forum.web import current_actor
+from forum.web import current_actor, start_session
 from forum.web.account.forms import EndSessionsForm, PasswordChangeForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/me")
@@ -29,8 +30,17 @@ def security():
     return _security_page(PasswordChangeForm())
 
 
+def _actor_key() -> str:
+    return f"password-change:{current_user.get_id()}"
+
+
 @bp.post("/security")
 @login_required
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_actor_key,
+    deduct_when=lambda response: response.status_code != 302,
+)
 def change_password():
     actor = current_actor()
     form = PasswordChangeForm()
@@ -42,7 +52,7 @@ def change_password():
         except InvalidInput as error:
             form.add_error(error)
         else:
-            login_user(actor)  # this browser stays signed in; the others are signed out
+            start_session(actor)  # this browser stays signed in; the others are signed out
             flash(_("Votre mot de passe a été changé."), "success")
             return redirect(url_for("account.security"))
     return _security_page(form, 400)
@@ -54,7 +64,7 @@ def end_other_sessions():
     actor = current_actor()
     if EndSessionsForm().validate_on_submit():
         accounts.end_other_sessions(actor)
-        login_user(actor)
+        start_session(actor)
         flash(_("Vous êtes déconnecté de tous vos autres appareils."), "success")
     return redirect(url_for("account.security"))
 

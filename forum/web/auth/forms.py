@@ -28,6 +28,7 @@ def new_password_field(label: str, *, required: bool = True) -> PasswordField:
             "minlength": passwords.MIN_LENGTH,
             "maxlength": PASSWORD_FIELD_MAX,
             "data-strength": "on",
+            "required": True,
         },
     )
 
@@ -38,7 +39,7 @@ class RegisterForm(BaseForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[Length(max=EMAIL_MAX_LENGTH, message=TOO_LONG)],
-        render_kw={"autocomplete": "email", "inputmode": "email"},
+        render_kw={"autocomplete": "email", "inputmode": "email", "required": True},
     )
     username = StringField(
         _l("Nom d'utilisateur"),
@@ -47,11 +48,13 @@ class RegisterForm(BaseForm):
             "autocomplete": "username",
             "maxlength": usernames.MAX_LENGTH,
             "autocapitalize": "none",
+            "required": True,
         },
     )
     password = new_password_field(_l("Mot de passe"), required=False)
     accept_terms = BooleanField(
         _l("J'accepte les conditions d'utilisation et la politique de confidentialité"),
+        render_kw={"required": True},
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
 
 from flask import (
     Blueprint,
@@ -14,14 +14,15 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 
 from forum import tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.services import accounts
-from forum.web import current_actor, safe_next
+from forum.web import current_actor, safe_next, start_session
 from forum.web.auth.forms import EmailForm, LoginForm, LogoutForm, RegisterForm, ResetForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -33,7 +34,11 @@ def _limit(name: str):
 
 
 def _login_key() -> str:
-    return "login:" + usernames.key(request.form.get("login", "").strip())
+    """One bucket per account, whichever identifier was typed; hashed, so logs show no address."""
+    login = request.form.get("login", "").strip()
+    user = accounts.get_user_by_login(login) if login else None
+    subject = f"user:{user.id}" if user else "login:" + usernames.key(login)
+    return hashlib.sha256(subject.encode()).hexdigest()[:32]
 
 
 def _failed(response) -> bool:
@@ -59,7 +64,7 @@ def register():
                 username=form.username.data or "",
                 password=form.password.data or "",
                 accepted_terms=form.accept_terms.data,
-                locale=session.get("locale"),
+                locale=str(get_locale()),
             )
         except InvalidInput as error:
             form.add_error(error)
@@ -122,10 +127,7 @@ def login():
                 )
             )
         else:
-            days = current_app.config["REMEMBER_COOKIE_DAYS"]
-            login_user(user, remember=form.remember.data, duration=timedelta(days=days))
-            if user.locale:
-                session["locale"] = user.locale
+            start_session(user, remember=form.remember.data)
             flash(_("Bienvenue, %(name)s.", name=user.username), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return _page("auth/login.html", form)
@@ -135,7 +137,11 @@ def login():
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
+        locale = session.get("locale")
         logout_user()
+        session.clear()
+        if locale:
+            session["locale"] = locale
         flash(_("Vous êtes déconnecté."), "success")
         return redirect(url_for("main.home"))
     if current_actor() is None:

@@ -1,0 +1,107 @@
+"""The demo data of `make run`: a lively forum in French, deterministic and loaded once."""
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Post, PostRevision, Role, Thread, User
+from forum.services import accounts, demo, posting
+from tests.conftest import METADATAS, _create_schema, _empty_tables, make_app
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """One demo load for the whole module (it writes some 2,000 posts): tests only read it."""
+    app = make_app(tmp_path_factory.mktemp("demo"))
+    with app.app_context():
+        _create_schema()
+        result = demo.load()
+    yield app, result
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def loaded(demo_app):
+    app, result = demo_app
+    with app.app_context():
+        yield result
+
+
+def _count(query):
+    return db.session.scalar(select(func.count()).select_from(query))
+
+
+def test_the_demo_is_a_lively_forum(loaded):
+    assert loaded.created
+    assert _count(User) == 63
+    assert 180 <= _count(Thread) <= 220
+    assert 1_800 <= _count(Post) <= 2_600
+    assert _count(select(Post).where(Post.quoted_post_id.is_not(None)).subquery()) > 100
+    assert _count(PostRevision) > 50
+    topics_used = db.session.scalar(select(func.count(func.distinct(Thread.topic_id))))
+    assert topics_used == 11
+
+
+def test_the_demo_has_pinned_charter_and_financing_faq(loaded):
+    pinned = db.session.scalars(select(Thread.title).where(Thread.is_pinned)).all()
+
+    assert any("Charte" in title for title in pinned)
+    assert any("FAQ financement" in title for title in pinned)
+
+
+def test_the_demo_has_a_thread_long_enough_to_paginate(loaded):
+    assert db.session.scalar(select(func.max(Thread.post_count))) > 40
+
+
+def test_the_demo_counters_are_exact(loaded):
+    for thread in db.session.scalars(select(Thread)):
+        assert thread.post_count == _count(
+            select(Post).where(Post.thread_id == thread.id).subquery()
+        )
+
+
+def test_demo_accounts_log_in_with_the_printed_password(loaded):
+    assert accounts.authenticate("admin", demo.PASSWORD).role is Role.ADMIN
+    assert accounts.authenticate("julien-boulanger", demo.PASSWORD).role is Role.MEMBER
+    assert ("coet_officiel", "coet_staff") in loaded.accounts
+
+
+def _summary():
+    threads = db.session.scalars(select(Thread).order_by(Thread.id))
+    return [(t.title, t.post_count, t.author.username, t.is_pinned) for t in threads]
+
+
+def test_the_demo_is_deterministic(loaded, tmp_path):
+    first = _summary()
+    other = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://")
+
+    with other.app_context():
+        for metadata in METADATAS:
+            metadata.create_all(db.engine)
+        demo.load()
+        second = _summary()
+        db.session.remove()
+        db.engine.dispose()
+
+    assert first == second
+
+
+def test_loading_again_changes_nothing(loaded):
+    threads, posts = _count(Thread), _count(Post)
+
+    again = demo.load()
+
+    assert not again.created
+    assert (_count(Thread), _count(Post)) == (threads, posts)
+    assert ("admin", "admin") in again.accounts
+
+
+def test_demo_posts_are_french_markdown_rendered_safely(loaded):
+    thread = db.session.scalar(select(Thread).where(Thread.title.like("FAQ financement%")))
+    first = posting.list_posts(thread).items[0]
+
+    assert "<table>" in first.html and "<strong>" in first.html
+    assert "financ" in first.source
