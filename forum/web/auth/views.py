@@ -35,7 +35,7 @@ def _limit(name: str):
 
 def _login_key() -> str:
     """One bucket per account, whichever identifier was typed; hashed, so logs show no address."""
-    login = request.form.get("login", "").strip()
+    login = request.form.get("login", "").replace("\x00", "").strip()
     user = accounts.get_user_by_login(login) if login else None
     subject = f"user:{user.id}" if user else "login:" + usernames.key(login)
     return hashlib.sha256(subject.encode()).hexdigest()[:32]
