@@ -111,6 +111,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "REGISTER_LIMIT": env.get("REGISTER_LIMIT", "10 per hour"),
         "RESET_LIMIT": env.get("RESET_LIMIT", "5 per hour"),
+        "POST_LIMIT": env.get("POST_LIMIT", "6 per minute;60 per hour"),
         # Accounts
         "EMAIL_VERIFY_MAX_AGE_HOURS": _int(env, "EMAIL_VERIFY_MAX_AGE_HOURS", 48),
         "PASSWORD_RESET_MAX_AGE_MINUTES": _int(env, "PASSWORD_RESET_MAX_AGE_MINUTES", 60),

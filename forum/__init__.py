@@ -23,6 +23,7 @@ from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.models import User
 from forum.web import account, admin, auth, current_actor, main
 from forum.web import forum as forum_web
+from forum.web.forms import IdConverter
 
 __all__ = ["create_app"]
 
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(settings.PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(values)
+    app.url_map.converters["int"] = IdConverter
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
     app.session_interface = SessionInterface()
     if app.config["TRUSTED_PROXIES"]:

@@ -72,18 +72,40 @@ CSRF_MESSAGE = _l(
 
 
 def error_page(status: int, message: str | None = None):
-    """Render the French error page for STATUS (JSON for /healthz-like API callers)."""
+    """Render the French error page for STATUS (JSON for /healthz-like API callers).
+
+    A refused POST that carried a text (a post, a title, a bio) gets that text back in a form.
+    """
     if request.accept_mimetypes.best == "application/json":
         return jsonify(status=status, error=str(TITLES.get(status, status))), status
+    draft = _draft()
     return (
         render_template(
-            "errors/error.html",
+            "errors/draft.html" if draft else "errors/error.html",
+            fields=draft,
             status=status,
             title=TITLES.get(status, TITLES[500]),
             message=message or MESSAGES.get(status, MESSAGES[500]),
         ),
         status,
     )
+
+
+SECRET_FIELDS = {"csrf_token", "password", "current_password"}
+LONG_FIELDS = {"body", "title", "bio"}
+
+
+def _draft() -> list[tuple[str, str, bool]] | None:
+    """What a refused POST carried (never passwords), to give it back: (name, value, long)."""
+    if request.method != "POST":
+        return None
+    fields = [
+        (name, value, name in LONG_FIELDS)
+        for name, values in request.form.lists()
+        if name not in SECRET_FIELDS
+        for value in values
+    ]
+    return fields if any(long and value.strip() for _, value, long in fields) else None
 
 
 def register_error_handlers(app: Flask) -> None:

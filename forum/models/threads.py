@@ -91,6 +91,10 @@ class Post(Base):
     quoted_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL"), index=True, info=NOT_PERSONAL
     )
+    # Optimistic locking: two edits of the same version cannot both win silently.
+    version: Mapped[int] = mapped_column(default=1, server_default="1", info=NOT_PERSONAL)
+
+    __mapper_args__ = {"version_id_col": version}
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User | None] = relationship()

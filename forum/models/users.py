@@ -90,6 +90,9 @@ class User(Base):
     bio_html: Mapped[str] = mapped_column(
         Text, default="", server_default="", info=PROFILE_RENDERED
     )
+    show_display_name: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=VISIBILITY
+    )
     show_trades: Mapped[bool] = mapped_column(
         default=False, server_default=false(), info=VISIBILITY
     )

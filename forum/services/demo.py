@@ -129,6 +129,7 @@ def _make_member(data: dict[str, Any], rng: random.Random) -> User:
         trade_ids=trade_ids,
         bio=data["bio"],
         visibility=profiles.Visibility(
+            display_name=rng.random() < 0.7,
             trades=rng.random() < 0.8,
             region=rng.random() < 0.6,
             edition=rng.random() < 0.6,
@@ -206,8 +207,9 @@ class _Writer:
         author = rng.choice(self.members if rng.random() < 0.95 else self.staff[1:])
         body = rng.choice(pool)
         quoted = None
-        if rng.random() < 0.12:
-            quoted = rng.choice(posts)
+        quotable = [post for post in posts if not post.is_deleted]
+        if quotable and rng.random() < 0.12:
+            quoted = rng.choice(quotable)
             body = posting.quote_markdown(quoted) + body
         post = posting.reply(
             author, thread, body=body, quoted_post_id=quoted.id if quoted else None

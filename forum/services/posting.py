@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from forum import markup, pagination, policy, slugs
 from forum.errors import InvalidInput
@@ -17,6 +18,8 @@ from forum.models.base import utcnow
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MAX = 50_000
 TRADES_MAX = 3
+# Rendering cost grows with table cells: a forum post has no need for thousands of them.
+TABLE_CELLS_MAX = 3_000
 
 
 # --- checks shared by the writes -----------------------------------------------------------
@@ -39,6 +42,9 @@ def _body_problem(body: str) -> str | None:
             n=f"{BODY_MAX:,}".replace(",", " "),
             length=f"{len(body):,}".replace(",", " "),
         )
+    cells = sum(line.count("|") for line in body.splitlines() if line.lstrip().startswith("|"))
+    if cells > TABLE_CELLS_MAX:
+        return _("Ce message contient trop de cellules de tableau : découpez-le.")
     return None
 
 
@@ -147,23 +153,36 @@ def reply(actor: User, thread: Thread, *, body: str, quoted_post_id: int | None 
         quoted_post=quoted,
     )
     db.session.add(post)
+    later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
     db.session.execute(
         update(Thread)
         .where(Thread.id == thread.id)
-        .values(post_count=Thread.post_count + 1, last_posted_at=now, last_poster_id=actor.id)
+        .values(
+            post_count=Thread.post_count + 1,
+            last_posted_at=case((later, now), else_=Thread.last_posted_at),
+            last_poster_id=case((later, actor.id), else_=Thread.last_poster_id),
+        )
     )
     db.session.commit()
     db.session.refresh(thread)
     return post
 
 
-def edit_post(actor: User, post: Post, *, body: str) -> Post:
-    """Replace the text of POST, keeping the former version in its history."""
+def edit_post(actor: User, post: Post, *, body: str, version: int | None = None) -> Post:
+    """Replace the text of POST, keeping the former version in its history.
+
+    VERSION is the one the author started from: if the post changed since (another tab, a
+    moderator), the edit is refused and the author's text comes back to them.
+    """
+    if post.is_deleted:
+        raise InvalidInput("body", _("Ce message a été supprimé entre-temps."))
     policy.require(policy.can_edit_post(actor, post))
     body = _normalise_body(body)
     problem = _body_problem(body)
     if problem:
         raise InvalidInput("body", problem)
+    if version is not None and version != post.version:
+        raise _edited_meanwhile()
     if body == post.source:
         return post
     now = utcnow()
@@ -171,8 +190,22 @@ def edit_post(actor: User, post: Post, *, body: str) -> Post:
     post.source = body
     post.html = markup.render(body)
     post.edited_at = now
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise _edited_meanwhile() from None
     return post
+
+
+def _edited_meanwhile() -> InvalidInput:
+    return InvalidInput(
+        "body",
+        _(
+            "Ce message a été modifié entre-temps. Votre texte est ci-dessous : "
+            "comparez-le avec la version publiée avant d'enregistrer de nouveau."
+        ),
+    )
 
 
 def delete_post(actor: User, post: Post) -> Post:

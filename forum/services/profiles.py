@@ -23,6 +23,7 @@ EDITIONS = range(20, 40)  # the competition's sessions ("27e session")
 
 @dataclass(frozen=True)
 class Visibility:
+    display_name: bool = False
     trades: bool = False
     region: bool = False
     edition: bool = False
@@ -85,7 +86,9 @@ def update_profile(
             if edition is not None and edition not in EDITIONS
             else None,
             "trades": _("Choisissez au plus %(n)d métiers existants.", n=TRADES_MAX)
-            if len(wanted) > TRADES_MAX or len(trades) != len(wanted)
+            if len(wanted) > TRADES_MAX
+            or len(trades) != len(wanted)
+            or not all(trade.is_active for trade in trades if trade not in actor.trades)
             else None,
             "bio": _("La présentation ne peut pas dépasser %(n)d caractères.", n=BIO_MAX)
             if len(bio) > BIO_MAX
@@ -100,6 +103,7 @@ def update_profile(
     actor.trades = trades
     actor.bio_source = bio
     actor.bio_html = markup.render(bio) if bio else ""
+    actor.show_display_name = visibility.display_name
     actor.show_trades = visibility.trades
     actor.show_region = visibility.region
     actor.show_edition = visibility.edition

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from forum import policy, slugs
@@ -161,6 +162,15 @@ def _free_slug(model: type[Trade] | type[Topic], kind: str, name: str, own_id: i
     return slug
 
 
+def _commit_name(item: Trade | Topic) -> None:
+    """Commit a new or renamed entry; a concurrent request may have taken the name first."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidInput("name", _("Ce nom (ou son adresse) est déjà utilisé.")) from None
+
+
 def create_trade(actor: User, *, name: str, group_id: int, description: str = "") -> Trade:
     """Add a trade to a group."""
     policy.require(policy.can_manage_taxonomy(actor))
@@ -176,7 +186,7 @@ def create_trade(actor: User, *, name: str, group_id: int, description: str = ""
         position=len(group.trades),
     )
     db.session.add(trade)
-    db.session.commit()
+    _commit_name(trade)
     return trade
 
 
@@ -192,12 +202,14 @@ def create_topic(actor: User, *, name: str, description: str = "") -> Topic:
         position=position,
     )
     db.session.add(topic)
-    db.session.commit()
+    _commit_name(topic)
     return topic
 
 
-def rename(actor: User, item: Trade | Topic, *, name: str) -> Trade | Topic:
-    """Rename a trade or topic; its old address keeps working (redirect)."""
+def rename(
+    actor: User, item: Trade | Topic, *, name: str, description: str | None = None
+) -> Trade | Topic:
+    """Rename a trade or topic (and set its description); its old address keeps working."""
     policy.require(policy.can_manage_taxonomy(actor))
     kind = "trade" if isinstance(item, Trade) else "topic"
     name = _clean_name(name)
@@ -209,7 +221,9 @@ def rename(actor: User, item: Trade | Topic, *, name: str) -> Trade | Topic:
         db.session.add(SlugRedirect(kind=kind, old_slug=item.slug, target_id=item.id))
         item.slug = slug
     item.name = name
-    db.session.commit()
+    if description is not None:
+        item.description = description.strip()
+    _commit_name(item)
     return item
 
 
@@ -228,6 +242,8 @@ def merge(actor: User, source: Trade | Topic, target: Trade | Topic) -> Trade | 
     policy.require(policy.can_manage_taxonomy(actor))
     if type(source) is not type(target) or source.id == target.id:
         raise InvalidInput("target", _("Choisissez une autre entrée du même type."))
+    if source.merged_into_id is not None:
+        raise InvalidInput("target", _("Cette entrée a déjà été fusionnée."))
     if target.merged_into_id is not None:
         raise InvalidInput("target", _("Cette entrée a elle-même été fusionnée."))
     if isinstance(source, Trade):

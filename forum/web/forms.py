@@ -1,6 +1,8 @@
-"""Field helpers shared by the forms of several areas."""
+"""Input helpers shared by several areas: ids from forms and URLs."""
 
 from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
 
 ID_MAX = 2**31 - 1  # the largest id a database integer column holds
 
@@ -12,3 +14,11 @@ def optional_int(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number <= ID_MAX else None
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs, bounded to what the database holds: a larger number is a 404."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's own parameter name
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)

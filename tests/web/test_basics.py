@@ -152,3 +152,19 @@ def test_the_cookie_page_lists_only_strictly_necessary_cookies(client):
 
     assert "strictement nécessaires" in page
     assert "<code>session</code>" in page and "<code>remember_token</code>" in page
+
+
+def test_a_post_refused_by_a_database_outage_gives_the_text_back(tmp_path):
+    client = _app_without_database(tmp_path).test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1.0"
+
+    response = client.post(
+        "/t/1", data={"body": "Mon brouillon <précieux>", "quote_of": "7", "password": "secret!"}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Mon brouillon &lt;précieux&gt;</textarea>" in page
+    assert 'name="quote_of" value="7"' in page and 'action="/t/1"' in page
+    assert "secret!" not in page

@@ -42,6 +42,7 @@ class ProfileForm(BaseForm):
     region = SelectField(_l("Région"), validate_choice=False)
     edition = SelectField(_l("Session du concours"), coerce=optional_int, validate_choice=False)
     bio = TextAreaField(_l("Présentation (Markdown)"), render_kw={"rows": 6})
+    show_display_name = BooleanField(_l("Montrer mon nom affiché sur mon profil"))
     show_trades = BooleanField(_l("Montrer mes métiers sur mon profil"))
     show_region = BooleanField(_l("Montrer ma région sur mon profil"))
     show_edition = BooleanField(_l("Montrer ma session sur mon profil"))

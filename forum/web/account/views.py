@@ -91,6 +91,7 @@ def edit_profile():
                     "region": actor.region_code or "",
                     "edition": actor.edition,
                     "bio": actor.bio_source,
+                    "show_display_name": actor.show_display_name,
                     "show_trades": actor.show_trades,
                     "show_region": actor.show_region,
                     "show_edition": actor.show_edition,
@@ -110,6 +111,7 @@ def edit_profile():
                 trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
                 bio=form.bio.data or "",
                 visibility=profiles.Visibility(
+                    display_name=form.show_display_name.data,
                     trades=form.show_trades.data,
                     region=form.show_region.data,
                     edition=form.show_edition.data,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 
 from forum.web import BaseForm
 from forum.web.forms import optional_int
@@ -11,6 +11,7 @@ from forum.web.forms import optional_int
 
 class NameForm(BaseForm):
     name = StringField(_l("Nom"), render_kw={"maxlength": 160})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 2})
 
 
 class NewTradeForm(NameForm):

@@ -58,7 +58,10 @@ def create_trade():
     if form.validate_on_submit():
         try:
             trade = taxonomy.create_trade(
-                current_actor(), name=form.name.data or "", group_id=form.group.data or 0
+                current_actor(),
+                name=form.name.data or "",
+                group_id=form.group.data or 0,
+                description=form.description.data or "",
             )
         except InvalidInput as error:
             form.add_error(error)
@@ -73,7 +76,9 @@ def create_topic():
     form = NameForm(prefix="topic")
     if form.validate_on_submit():
         try:
-            topic = taxonomy.create_topic(current_actor(), name=form.name.data or "")
+            topic = taxonomy.create_topic(
+                current_actor(), name=form.name.data or "", description=form.description.data or ""
+            )
         except InvalidInput as error:
             form.add_error(error)
         else:
@@ -99,7 +104,12 @@ def rename(kind: str, item_id: int):
     form = NameForm()
     if form.validate_on_submit():
         try:
-            taxonomy.rename(current_actor(), item, name=form.name.data or "")
+            taxonomy.rename(
+                current_actor(),
+                item,
+                name=form.name.data or "",
+                description=form.description.data or "",
+            )
         except InvalidInput as error:
             return _refused(error)
         flash(_("Renommé en « %(name)s ».", name=item.name), "success")

@@ -28,6 +28,7 @@ class ReplyForm(BaseForm):
 
 class EditPostForm(BaseForm):
     body = TextAreaField(_l("Message"), render_kw={"rows": 12})
+    version = HiddenField()
 
 
 class DeletePostForm(BaseForm):

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from forum import pagination, policy
 from forum.errors import InvalidInput
+from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
 from forum.services import posting, profiles, taxonomy
 from forum.web import current_actor
@@ -17,17 +29,45 @@ from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, Threa
 bp = Blueprint("forum", __name__)
 
 
+def _member_key() -> str:
+    return f"posting:{current_user.get_id()}"
+
+
+# Publishing (new thread, reply, edit) per member; only what went through counts.
+limit_posting = limiter.shared_limit(
+    lambda: current_app.config["POST_LIMIT"],
+    scope="posting",
+    key_func=_member_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+)
+
+
+PAGE = re.compile(r"[1-9][0-9]{0,8}")
+LIST_ARGS = ("topic", "trade")  # the only query arguments a list or thread link carries on
+
+
 def page_number() -> int:
-    """The `?page=` asked for: a positive whole number, or 404."""
+    """The `?page=` asked for: a positive whole number in ASCII digits, or 404."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+    if not PAGE.fullmatch(raw):
         abort(404)
     return int(raw)
 
 
+def list_args() -> dict[str, str]:
+    """The filters of the current list, and nothing else the visitor put in the query string."""
+    return {key: request.args[key] for key in LIST_ARGS if request.args.get(key)}
+
+
 def _with_page(endpoint: str, page: int, **values: object) -> str:
-    args = {key: value for key, value in request.args.items() if key != "page"}
-    return url_for(endpoint, **values, **args, **({"page": page} if page > 1 else {}))
+    return url_for(endpoint, **values, **list_args(), **({"page": page} if page > 1 else {}))
+
+
+@bp.app_template_global()
+def page_link(endpoint: str, page: int) -> str:
+    """The address of PAGE of the list or thread being shown (pager links)."""
+    return _with_page(endpoint, page, **(request.view_args or {}))
 
 
 def _filter(kind: str) -> Trade | Topic | None:
@@ -46,7 +86,7 @@ def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
     if item is None:
         abort(404)
     if item.slug != slug:  # renamed or merged: the old address leads to the new one
-        return redirect(url_for(endpoint, slug=item.slug, **request.args), 301)
+        return redirect(_with_page(endpoint, page_number(), slug=item.slug), 301)
     trade = item if isinstance(item, Trade) else _filter("trade")
     topic = item if isinstance(item, Topic) else _filter("topic")
     try:
@@ -90,6 +130,7 @@ def _thread_form_choices(form: ThreadForm) -> ThreadForm:
 
 @bp.route("/threads/new", methods=["GET", "POST"])
 @login_required
+@limit_posting
 def new_thread():
     actor = current_actor()
     policy.require(policy.can_create_thread(actor))
@@ -131,7 +172,7 @@ def thread(thread_id: int, slug: str | None = None):
         abort(404)
     if slug != thread.slug:
         return redirect(
-            url_for("forum.thread", thread_id=thread.id, slug=thread.slug, **request.args), 301
+            _with_page("forum.thread", page_number(), thread_id=thread.id, slug=thread.slug), 301
         )
     form = ReplyForm()
     quoted = posting.get_post(optional_int(request.args.get("quote")) or 0)
@@ -143,6 +184,7 @@ def thread(thread_id: int, slug: str | None = None):
 
 @bp.post("/t/<int:thread_id>")
 @login_required
+@limit_posting
 def reply(thread_id: int):
     thread = posting.get_thread(thread_id)
     if thread is None:
@@ -189,14 +231,23 @@ def post(post_id: int):
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
+@limit_posting
 def edit_post(post_id: int):
     post = _get_post(post_id)
     actor = current_actor()
-    policy.require(policy.can_edit_post(actor, post))
-    form = EditPostForm(data={"body": post.source} if request.method == "GET" else None)
+    if request.method == "GET":
+        policy.require(policy.can_edit_post(actor, post))
+    form = EditPostForm(
+        data={"body": post.source, "version": post.version} if request.method == "GET" else None
+    )
     if form.validate_on_submit():
         try:
-            posting.edit_post(actor, post, body=form.body.data or "")
+            posting.edit_post(
+                actor,
+                post,
+                body=form.body.data or "",
+                version=optional_int(form.version.data),
+            )
         except InvalidInput as error:
             form.add_error(error)
         else:

@@ -171,8 +171,9 @@ def test_a_deleted_post_keeps_its_place_and_cannot_be_edited(app_ctx):
 
     assert post.is_deleted
     assert posting.list_posts(post.thread).items[-1].id == post.id
-    with pytest.raises(NotAllowed):
+    with pytest.raises(InvalidInput) as error:
         posting.edit_post(post.author, post, body="Revenu")
+    assert "supprimé entre-temps" in error.value.message
 
 
 def test_a_post_knows_its_page(app_ctx):
@@ -222,3 +223,48 @@ def test_lists_combine_a_topic_and_a_trade(app_ctx):
     )
 
     assert [t.id for t in page.items] == [both.id]
+
+
+def test_an_edit_started_from_an_older_version_is_refused_and_changes_nothing(app_ctx):
+    post = make_post(body="Version 1")
+    seen = post.version
+    posting.edit_post(post.author, post, body="Version 2", version=seen)
+
+    with pytest.raises(InvalidInput) as error:
+        posting.edit_post(post.author, post, body="Version 2 bis", version=seen)
+
+    assert "modifié entre-temps" in error.value.message
+    assert post.source == "Version 2"
+    assert [r.source for r in posting.list_revisions(post)] == ["Version 1"]
+
+
+def test_two_concurrent_edits_cannot_both_win(app_ctx):
+    post = make_post(body="Version 1")
+    db.session.execute(
+        Post.__table__.update().where(Post.id == post.id).values(version=Post.version + 1)
+    )  # another request saved an edit in the meantime
+
+    with pytest.raises(InvalidInput):
+        posting.edit_post(post.author, post, body="Écrasé ?")
+
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).source == "Version 1"
+
+
+def test_a_failed_reply_leaves_the_counters_as_they_were(app_ctx):
+    thread = make_thread()
+
+    with pytest.raises(InvalidInput):
+        posting.reply(make_user(), thread, body="x", quoted_post_id=999_999)
+
+    db.session.expire_all()
+    assert db.session.get(Thread, thread.id).post_count == 1
+
+
+def test_a_post_with_thousands_of_table_cells_is_refused(app_ctx):
+    body = "|a|b|\n|-|-|\n" + "|1|2|\n" * 1_200
+
+    with pytest.raises(InvalidInput) as error:
+        posting.reply(make_user(), make_thread(), body=body)
+
+    assert "cellules" in error.value.message

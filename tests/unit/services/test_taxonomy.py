@@ -124,3 +124,27 @@ def test_a_topic_cannot_be_merged_into_itself(app_ctx, admin):
         taxonomy.merge(admin, topic, topic)
 
     assert db.session.get(Topic, topic.id).merged_into_id is None
+
+
+def test_an_entry_already_merged_cannot_be_merged_again(app_ctx, admin):
+    taxonomy.load_reference()
+    glacier, chocolat, primeur = (
+        taxonomy.get_trade(s) for s in ("glacier", "chocolaterie-confiserie", "primeur")
+    )
+    taxonomy.merge(admin, glacier, chocolat)
+
+    with pytest.raises(InvalidInput):
+        taxonomy.merge(admin, glacier, primeur)
+
+    assert taxonomy.get_trade("glacier").id == chocolat.id
+
+
+def test_a_name_taken_by_a_concurrent_request_is_refused_not_a_crash(app_ctx, admin, monkeypatch):
+    taxonomy.load_reference()
+    monkeypatch.setattr(taxonomy, "_free_slug", lambda model, kind, name, own: "boulangerie")
+
+    with pytest.raises(InvalidInput) as error:
+        taxonomy.rename(admin, taxonomy.get_trade("glacier"), name="Boulangerie")
+
+    assert error.value.field == "name"
+    assert taxonomy.get_trade("glacier") is not None
