@@ -3,16 +3,67 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from rq import Worker
 
+from forum import jobs
+from forum import privacy as privacy_rules
 from forum.errors import InvalidInput
 from forum.models import Role
 from forum.services import accounts, demo, taxonomy
+from forum.services import privacy as privacy_service
 
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Member accounts.")
 taxonomy_cli = AppGroup("taxonomy", help="Trades and topics.")
+gdpr_cli = AppGroup("gdpr", help="Privacy (RGPD): retention, erasures, register, keys.")
+jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
+
+
+@gdpr_cli.command("retention")
+@click.option("--dry-run", is_flag=True, help="Count what is due without removing anything.")
+def gdpr_retention(dry_run: bool) -> None:
+    """Apply every retention rule; log counts (never personal data) as the proof of purge."""
+    outcomes = privacy_rules.apply_retention(dry_run=dry_run)
+    prefix = "Would remove" if dry_run else "Removed"
+    for outcome in outcomes:
+        click.echo(f"{prefix} {outcome.count:>6}  {outcome.rule}")
+
+
+@gdpr_cli.command("erasures")
+@click.argument("action", type=click.Choice(["run"]))
+def gdpr_erasures(action: str) -> None:
+    """Execute the erasures whose grace period is over (idempotent, resumable)."""
+    certificates = privacy_service.run_due_erasures()
+    click.echo(f"Erasures executed: {len(certificates)}.")
+
+
+@gdpr_cli.command("reapply-erasures")
+def gdpr_reapply_erasures() -> None:
+    """After a backup restore, erase again every member erased since (tombstones)."""
+    click.echo(f"Members erased again: {privacy_service.reapply_erasures()}.")
+
+
+@gdpr_cli.command("register")
+def gdpr_register() -> None:
+    """Print the record of processing activities (art. 30) as Markdown."""
+    click.echo(privacy_service.register_markdown())
+
+
+@gdpr_cli.command("rotate-keys")
+def gdpr_rotate_keys() -> None:
+    """Re-encrypt every e-mail address under the first key of DATA_KEYS."""
+    click.echo(f"Addresses re-encrypted: {accounts.rotate_keys()}.")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst: bool) -> None:
+    """Run an RQ worker for the forum's jobs (needs REDIS_URL)."""
+    if not current_app.config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
+    Worker([jobs.queue()], connection=jobs.queue().connection).work(burst=burst)
 
 
 @demo_cli.command("load")
@@ -72,3 +123,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(taxonomy_cli)
+    app.cli.add_command(gdpr_cli)
+    app.cli.add_command(jobs_cli)

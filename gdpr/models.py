@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.types import TypeDecorator
 
 from gdpr.annotations import Erase, not_personal, personal
 
@@ -25,8 +26,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always tz-aware UTC in Python, whatever the engine returns.
+
+    SQLite keeps no time zone: without this, values read back would be naive.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
-    registry = registry(metadata=metadata, type_annotation_map={datetime: DateTime(timezone=True)})
+    registry = registry(metadata=metadata, type_annotation_map={datetime: UTCDateTime()})
 
 
 PROOF = personal(
@@ -52,7 +73,142 @@ class ConsentEvent(Base):
     text_hash: Mapped[str | None] = mapped_column(String(64), info=PROOF)
     via: Mapped[str] = mapped_column(String(64), info=PROOF)
     at: Mapped[datetime] = mapped_column(default=utcnow, info=PROOF)
+    # Set when the subject's account ends: the proof is kept five years from then.
+    subject_ended_at: Mapped[datetime | None] = mapped_column(index=True, info=PROOF)
 
     def __repr__(self) -> str:
         state = "given" if self.given else "withdrawn"
         return f"<ConsentEvent {self.id} {self.purpose} {state}>"
+
+
+NONE = not_personal()
+SUBJECT = personal(
+    "identity",
+    purpose="handling data-subject requests",
+    basis="legal_obligation",
+    retention="consent_proof",
+    erase=Erase.HOLD,
+)
+
+
+class SubjectRequest(Base):
+    """A data-subject request (art. 15 to 21), with its statutory due date (art. 12(3))."""
+
+    __tablename__ = "gdpr_requests"
+    __table_args__ = {"info": {"subject": "subject_ref"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    subject_ref: Mapped[str | None] = mapped_column(String(64), index=True, info=SUBJECT)
+    kind: Mapped[str] = mapped_column(String(20), info=NONE)
+    channel: Mapped[str] = mapped_column(String(20), info=NONE)  # self-service, letter, e-mail
+    received_at: Mapped[datetime] = mapped_column(info=NONE)
+    due_at: Mapped[datetime] = mapped_column(info=NONE)
+    extension_reason: Mapped[str | None] = mapped_column(String(500), info=NONE)
+    status: Mapped[str] = mapped_column(String(20), default="open", info=NONE)
+    outcome: Mapped[str | None] = mapped_column(String(500), info=NONE)
+    closed_at: Mapped[datetime | None] = mapped_column(info=NONE)
+    # Free text an admin types for a request by letter: who and how to answer (personal).
+    details: Mapped[str | None] = mapped_column(String(1000), info=SUBJECT)
+
+    def __repr__(self) -> str:
+        return f"<SubjectRequest {self.id} {self.kind} {self.status}>"
+
+
+class ExportArchive(Base):
+    """A ZIP of a member's data (art. 15, 20): built by a job, downloadable by its owner only."""
+
+    __tablename__ = "gdpr_exports"
+    __table_args__ = {"info": {"subject": "subject_ref"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=SUBJECT)
+    request_id: Mapped[int | None] = mapped_column(info=NONE)
+    status: Mapped[str] = mapped_column(String(20), default="pending", info=NONE)
+    requested_at: Mapped[datetime] = mapped_column(info=NONE)
+    ready_at: Mapped[datetime | None] = mapped_column(info=NONE)
+    expires_at: Mapped[datetime | None] = mapped_column(info=NONE)
+    filename: Mapped[str | None] = mapped_column(String(100), info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<ExportArchive {self.id} {self.status}>"
+
+
+class Erasure(Base):
+    """A scheduled erasure (art. 17): cancellable until due, then executed in one transaction."""
+
+    __tablename__ = "gdpr_erasures"
+    __table_args__ = {"info": {"subject": "subject_ref"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=SUBJECT)
+    request_id: Mapped[int | None] = mapped_column(info=NONE)
+    content: Mapped[str] = mapped_column(String(20), info=NONE)  # "anonymise" or "delete"
+    requested_at: Mapped[datetime] = mapped_column(info=NONE)
+    due_at: Mapped[datetime] = mapped_column(index=True, info=NONE)
+    cancelled_at: Mapped[datetime | None] = mapped_column(info=NONE)
+    executed_at: Mapped[datetime | None] = mapped_column(info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<Erasure {self.id} due {self.due_at:%Y-%m-%d}>"
+
+
+class ErasureCertificate(Base):
+    """What an erasure did, with no personal data: dates and counts only."""
+
+    __tablename__ = "gdpr_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    erasure_id: Mapped[int] = mapped_column(index=True, info=NONE)
+    request_id: Mapped[int | None] = mapped_column(info=NONE)
+    requested_at: Mapped[datetime] = mapped_column(info=NONE)
+    executed_at: Mapped[datetime] = mapped_column(info=NONE)
+    counts: Mapped[str] = mapped_column(String(2000), info=NONE)  # JSON: what was erased, how many
+    residues: Mapped[int] = mapped_column(default=0, info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<ErasureCertificate {self.id}>"
+
+
+class Tombstone(Base):
+    """A keyed hash of an erased member's identifier: erase again after a backup restore."""
+
+    __tablename__ = "gdpr_tombstones"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    digest: Mapped[str] = mapped_column(String(64), unique=True, info=NONE)
+    content: Mapped[str] = mapped_column(String(20), default="anonymise", info=NONE)
+    erased_at: Mapped[datetime] = mapped_column(info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<Tombstone {self.id}>"
+
+
+class ReviewTask(Base):
+    """A place where an erased member's former identifier was still found: an admin looks."""
+
+    __tablename__ = "gdpr_review_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    erasure_id: Mapped[int] = mapped_column(index=True, info=NONE)
+    table_name: Mapped[str] = mapped_column(String(64), info=NONE)
+    column_name: Mapped[str] = mapped_column(String(64), info=NONE)
+    row_key: Mapped[str] = mapped_column(String(64), info=NONE)
+    found_at: Mapped[datetime] = mapped_column(info=NONE)
+    resolved_at: Mapped[datetime | None] = mapped_column(info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<ReviewTask {self.table_name}.{self.column_name} #{self.row_key}>"
+
+
+class PurgeLog(Base):
+    """Proof of purge (CNIL): which retention rule removed how many rows, when. No personal data."""
+
+    __tablename__ = "gdpr_purge_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    rule: Mapped[str] = mapped_column(String(64), info=NONE)
+    count: Mapped[int] = mapped_column(info=NONE)
+    ran_at: Mapped[datetime] = mapped_column(index=True, info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<PurgeLog {self.rule} {self.count}>"

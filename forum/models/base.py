@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
-from gdpr.models import NAMING_CONVENTION, utcnow
+from gdpr.models import NAMING_CONVENTION, UTCDateTime, utcnow
 
 __all__ = ["Base", "utcnow"]
 
@@ -16,5 +16,5 @@ class Base(DeclarativeBase):
     # One registry carrying both settings: Flask-SQLAlchemy subclasses this base.
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={datetime: DateTime(timezone=True)},
+        type_annotation_map={datetime: UTCDateTime()},
     )

@@ -23,8 +23,13 @@ class Role(StrEnum):
 IDENTITY = personal(
     "identity", purpose="account and attribution", basis="contract", retention="account"
 )
-CONTACT = personal(
-    "contact", purpose="account and notifications", basis="contract", retention="account"
+# The ciphertext and its look-up hash: the export gives the address itself instead.
+CONTACT_STORED = personal(
+    "contact",
+    purpose="account and notifications",
+    basis="contract",
+    retention="account",
+    export=False,
 )
 SECURITY = personal(
     "security", purpose="authentication", basis="contract", retention="account", export=False
@@ -59,8 +64,8 @@ class User(Base):
     # Look-alike-proof form of the username (case, accents, confusable digits): unique.
     username_key: Mapped[str] = mapped_column(String(60), unique=True, info=IDENTITY)
     # The e-mail address is stored encrypted; the keyed hash serves look-ups and uniqueness.
-    email_encrypted: Mapped[str] = mapped_column(Text, info=CONTACT)
-    email_hash: Mapped[str] = mapped_column(String(64), unique=True, info=CONTACT)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=CONTACT_STORED)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True, info=CONTACT_STORED)
     password_hash: Mapped[str] = mapped_column(String(255), info=SECURITY)
     role: Mapped[Role] = mapped_column(
         Enum(
@@ -78,6 +83,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, info=ACCOUNT)
     email_verified_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
     last_login_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
+    # Retention of inactive accounts: warned by e-mail first, erased later unless they log in.
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
     password_changed_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
     # Bumped to end every session and "remember me" cookie of the member at once.
     session_epoch: Mapped[int] = mapped_column(default=0, info=not_personal())

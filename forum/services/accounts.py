@@ -306,6 +306,7 @@ def authenticate(login: str, password: str) -> User:
     if hasher().needs_rehash(user.password_hash):
         user.password_hash = hasher().hash(password)
     user.last_login_at = utcnow()
+    user.inactivity_warned_at = None  # logging in keeps an account from retention
     db.session.commit()
     return user
 
@@ -411,3 +412,14 @@ def set_role(username: str, role: Role) -> User:
     user.role = role
     db.session.commit()
     return user
+
+
+def rotate_keys() -> int:
+    """Re-encrypt every e-mail address under the primary key, one row at a time (no downtime)."""
+    rotated = 0
+    for user_id in db.session.scalars(select(User.id)).all():
+        user = db.session.get(User, user_id)
+        user.email_encrypted = vault().rotate(user.email_encrypted)
+        db.session.commit()
+        rotated += 1
+    return rotated

@@ -21,7 +21,7 @@ from flask_login import logout_user
 from forum import tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import limiter
-from forum.services import accounts
+from forum.services import accounts, privacy
 from forum.web import current_actor, safe_next, start_session
 from forum.web.auth.forms import EmailForm, LoginForm, LogoutForm, RegisterForm, ResetForm
 
@@ -129,6 +129,10 @@ def login():
         else:
             start_session(user, remember=form.remember.data)
             flash(_("Bienvenue, %(name)s.", name=user.username), "success")
+            if privacy.cancel_erasure_on_login(user):
+                flash(
+                    _("Vous vous êtes connecté : l'effacement de votre compte est annulé."), "info"
+                )
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return _page("auth/login.html", form)
 

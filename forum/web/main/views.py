@@ -10,6 +10,8 @@ from forum import documents
 from forum.extensions import db
 from forum.services import accounts, posting, taxonomy
 from forum.web import current_actor, safe_next
+from gdpr import register
+from gdpr.models import metadata as gdpr_metadata
 
 bp = Blueprint("main", __name__)
 
@@ -24,14 +26,19 @@ def home():
     )
 
 
-def _document(name: str):
+def _document(name: str, **context):
     document = documents.get(name, str(get_locale()))
-    return render_template("main/document.html", document=document)
+    return render_template("main/document.html", document=document, **context)
 
 
 @bp.get("/privacy")
 def privacy():
-    return _document("privacy")
+    """The policy, followed by the data table generated from the inventory (never out of date)."""
+    return _document(
+        "privacy",
+        purposes=register.purposes(db.metadata, gdpr_metadata),
+        durations=current_app.config["GDPR_RETENTION"],
+    )
 
 
 @bp.get("/terms")

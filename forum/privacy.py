@@ -1,0 +1,118 @@
+"""What the forum declares to gdpr/: its retention rules (the inventory is in the models)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from forum import mail
+from forum.extensions import db
+from forum.links import absolute_url
+from forum.models import Post, PostRevision, User
+from forum.models.base import utcnow
+from forum.services import accounts, privacy
+from gdpr import retention
+from gdpr.models import ConsentEvent, ExportArchive
+from gdpr.retention import Rule
+
+WARNING_NOTICE_DAYS = 30  # between the warning e-mail and the erasure
+
+
+def _last_activity():
+    return func.coalesce(User.last_login_at, User.created_at)
+
+
+def unverified_accounts(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Accounts whose address was never confirmed (7 days)."""
+    users = session.scalars(
+        select(User).where(User.email_verified_at.is_(None), User.created_at < cutoff)
+    ).all()
+    if not dry_run:
+        for user in users:
+            privacy.erase_now(user, content="delete")
+    return len(users)
+
+
+def deleted_posts(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """The text of posts deleted by their author (30 days); the placeholder stays."""
+    due = select(Post.id).where(Post.deleted_at < cutoff, Post.source != "")
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        ids = list(session.scalars(due))
+        session.execute(delete(PostRevision).where(PostRevision.post_id.in_(ids)))
+        session.execute(update(Post).where(Post.id.in_(ids)).values(source="", html=""))
+    return count
+
+
+def export_archives(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Export archives, deleted 7 days after they were made."""
+    due = select(ExportArchive).where(ExportArchive.requested_at < cutoff)
+    if dry_run:
+        return session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    return privacy.delete_archives(due)
+
+
+def inactive_warnings(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Warn accounts unused for about 23 months that they will be erased unless they log in."""
+    users = session.scalars(
+        select(User).where(
+            User.email_verified_at.is_not(None),  # unconfirmed accounts have their own rule
+            _last_activity() < cutoff,
+            User.inactivity_warned_at.is_(None),
+        )
+    ).all()
+    if not dry_run:
+        for user in users:
+            user.inactivity_warned_at = utcnow()
+            mail.send(
+                accounts.email_of(user),
+                "inactive_warning",
+                locale=user.locale,
+                username=user.username,
+                login_url=absolute_url("auth.login"),
+            )
+    return len(users)
+
+
+def inactive_accounts(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Accounts unused for 24 months and warned a month before: erased, posts anonymised."""
+    warned_long_enough = utcnow() - timedelta(days=WARNING_NOTICE_DAYS)
+    users = session.scalars(
+        select(User).where(
+            User.email_verified_at.is_not(None),
+            _last_activity() < cutoff,
+            User.inactivity_warned_at < warned_long_enough,
+        )
+    ).all()
+    if not dry_run:
+        for user in users:
+            privacy.erase_now(user, content="anonymise")
+    return len(users)
+
+
+def consent_proofs(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Consent proofs, five years after the account ended."""
+    due = select(ConsentEvent.id).where(ConsentEvent.subject_ended_at < cutoff)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        session.execute(delete(ConsentEvent).where(ConsentEvent.id.in_(due)))
+    return count
+
+
+RETENTION_RULES = [
+    Rule("unverified_accounts", "unverified_account", unverified_accounts),
+    Rule("deleted_posts", "deleted_post", deleted_posts),
+    Rule("export_archives", "export_archive", export_archives),
+    Rule("inactive_warnings", "account_warning", inactive_warnings),
+    Rule("inactive_accounts", "account", inactive_accounts),
+    Rule("consent_proofs", "consent_proof", consent_proofs),
+]
+
+
+def apply_retention(*, dry_run: bool = False) -> list[retention.Outcome]:
+    """Apply every rule with the configured durations (`flask gdpr retention`)."""
+    durations = current_app.config["GDPR_RETENTION"]
+    return retention.run(db.session, RETENTION_RULES, durations, dry_run=dry_run)

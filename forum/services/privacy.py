@@ -1,0 +1,506 @@
+"""The member's privacy rights: export (art. 15, 20), erasure (art. 17), and retention.
+
+Erasure and retention share one code path: `_erase_member`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, or_, select, update
+
+from forum import jobs, mail, markup, tokens
+from forum.errors import InvalidInput, NotAllowed
+from forum.extensions import db
+from forum.links import absolute_url
+from forum.models import Post, PostRevision, Thread, User
+from forum.models.base import utcnow
+from forum.services import accounts
+from gdpr import consent, erasure, export, register
+from gdpr import requests as gdpr_requests
+from gdpr.models import (
+    ConsentEvent,
+    Erasure,
+    ErasureCertificate,
+    ExportArchive,
+    SubjectRequest,
+    Tombstone,
+)
+from gdpr.models import metadata as gdpr_metadata
+
+FORMER_MEMBER_MENTION = "@ancien-membre"
+CONTENT_CHOICES = ("anonymise", "delete")
+
+
+def _ref(user: User) -> str:
+    return str(user.id)
+
+
+def _exports_folder() -> Path:
+    return Path(current_app.instance_path) / "exports"
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def list_exports(user: User) -> list[ExportArchive]:
+    query = select(ExportArchive).where(ExportArchive.subject_ref == _ref(user))
+    return list(db.session.scalars(query.order_by(ExportArchive.id.desc())))
+
+
+def request_export(actor: User) -> ExportArchive:
+    """Record the request and build the archive (a job); the member is told when it is ready."""
+    pending = [a for a in list_exports(actor) if a.status == "pending"]
+    if pending:
+        return pending[0]
+    request = gdpr_requests.record(
+        db.session, kind="access", channel="self-service", subject_ref=_ref(actor)
+    )
+    archive = ExportArchive(
+        subject_ref=_ref(actor), request_id=request.id, status="pending", requested_at=utcnow()
+    )
+    db.session.add(archive)
+    db.session.commit()
+    jobs.enqueue("build_export", archive_id=archive.id)
+    return archive
+
+
+def export_data(user: User) -> dict[str, Any]:
+    """Everything the forum holds on USER, as `data.json` describes it (schema version 1)."""
+    posts = db.session.scalars(
+        select(Post).where(Post.author_id == user.id).order_by(Post.id)
+    ).all()
+    revisions = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id.in_([p.id for p in posts]))
+    ).all()
+    by_post: dict[int, list] = {}
+    for revision in revisions:
+        by_post.setdefault(revision.post_id, []).append(
+            {"source": revision.source, "replaced_at": revision.created_at}
+        )
+    return {
+        "schema_version": export.SCHEMA_VERSION,
+        "generated_at": utcnow(),
+        "account": {
+            "username": user.username,
+            "email": accounts.email_of(user),
+            "role": user.role.value,
+            "created_at": user.created_at,
+        },
+        "posts": [
+            {
+                "id": post.id,
+                "thread_id": post.thread_id,
+                "thread_title": post.thread.title,
+                "created_at": post.created_at,
+                "edited_at": post.edited_at,
+                "deleted_at": post.deleted_at,
+                "source": post.source,
+                "revisions": by_post.get(post.id, []),
+            }
+            for post in posts
+        ],
+        "consents": [
+            {
+                "purpose": e.purpose,
+                "given": e.given,
+                "document_version": e.document_version,
+                "text_hash": e.text_hash,
+                "via": e.via,
+                "at": e.at,
+            }
+            for e in consent.history(db.session, _ref(user))
+        ],
+        # Every personal column of every table, as the inventory declares them.
+        "tables": export.collect(db.session, db.metadata.sorted_tables, user.id)
+        | export.collect(db.session, gdpr_metadata.sorted_tables, _ref(user)),
+    }
+
+
+@jobs.job("build_export")
+def build_export(*, archive_id: int) -> None:
+    """Write the ZIP (data.json, schema.json, index.html, posts/*.md) and tell its owner."""
+    archive = db.session.get(ExportArchive, archive_id)
+    if archive is None or archive.status != "pending":
+        return
+    user = db.session.get(User, int(archive.subject_ref))
+    if user is None:
+        archive.status = "cancelled"
+        db.session.commit()
+        return
+    data = export_data(user)
+    files = {
+        "data.json": export.to_json(data),
+        "schema.json": (Path(__file__).parent.parent / "data" / "export-schema.json").read_text(),
+        "index.html": render_template("privacy/export_index.html", data=data),
+    }
+    for post in data["posts"]:
+        files[f"posts/{post['id']}.md"] = _post_markdown(post)
+    archive.filename = f"{secrets.token_hex(16)}.zip"
+    export.write_zip(_exports_folder() / archive.filename, files)
+    now = utcnow()
+    archive.status, archive.ready_at = "ready", now
+    archive.expires_at = now + timedelta(
+        days=current_app.config["GDPR_RETENTION"]["export_archive"]
+    )
+    request = db.session.get(SubjectRequest, archive.request_id) if archive.request_id else None
+    if request is not None:
+        gdpr_requests.close(request, outcome="archive ready")
+    db.session.commit()
+    mail.send(
+        accounts.email_of(user),
+        "export_ready",
+        locale=user.locale,
+        username=user.username,
+        url=absolute_url("privacy.download_export", archive_id=archive.id),
+        expires_at=archive.expires_at,
+    )
+
+
+def _post_markdown(post: dict[str, Any]) -> str:
+    title = post["thread_title"].replace('"', "'")
+    created = post["created_at"].isoformat()
+    return f'---\nthread: "{title}"\ncreated_at: {created}\n---\n\n{post["source"]}\n'
+
+
+def archive_path(actor: User, archive_id: int) -> Path:
+    """The file of ACTOR's ready archive; NotAllowed for anyone else's or an expired one."""
+    archive = db.session.get(ExportArchive, archive_id)
+    if archive is None or archive.subject_ref != _ref(actor) or archive.status != "ready":
+        raise NotAllowed
+    if archive.expires_at is None or archive.expires_at < utcnow():
+        raise NotAllowed
+    return _exports_folder() / archive.filename
+
+
+def delete_archives(query) -> int:
+    """Delete the archives QUERY selects, files and rows."""
+    archives = db.session.scalars(query).all()
+    for archive in archives:
+        if archive.filename:
+            (_exports_folder() / archive.filename).unlink(missing_ok=True)
+        db.session.delete(archive)
+    return len(archives)
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+def pending_erasure(user: User) -> Erasure | None:
+    query = select(Erasure).where(
+        Erasure.subject_ref == _ref(user),
+        Erasure.cancelled_at.is_(None),
+        Erasure.executed_at.is_(None),
+    )
+    return db.session.scalar(query)
+
+
+def schedule_erasure(actor: User, *, password: str, content: str) -> Erasure:
+    """Erase ACTOR's account after the grace period, unless they cancel (link or login)."""
+    error = InvalidInput.collect(
+        {
+            "password": None
+            if accounts.hasher().verify(actor.password_hash, password)
+            else _("Le mot de passe est incorrect."),
+            "content": None
+            if content in CONTENT_CHOICES
+            else _("Choisissez ce que deviennent vos messages."),
+        }
+    )
+    if error:
+        raise error
+    existing = pending_erasure(actor)
+    if existing is not None:
+        return existing
+    now = utcnow()
+    request = gdpr_requests.record(
+        db.session, kind="erasure", channel="self-service", subject_ref=_ref(actor)
+    )
+    grace = current_app.config["GDPR_ERASURE_GRACE_DAYS"]
+    scheduled = Erasure(
+        subject_ref=_ref(actor),
+        request_id=request.id,
+        content=content,
+        requested_at=now,
+        due_at=now + timedelta(days=grace),
+    )
+    db.session.add(scheduled)
+    db.session.commit()
+    token = tokens.make("cancel-erasure", {"e": scheduled.id})
+    mail.send(
+        accounts.email_of(actor),
+        "erasure_scheduled",
+        locale=actor.locale,
+        username=actor.username,
+        due_at=scheduled.due_at,
+        cancel_url=absolute_url("privacy.cancel_erasure", token=token),
+    )
+    return scheduled
+
+
+def cancel_erasure(scheduled: Erasure) -> None:
+    scheduled.cancelled_at = utcnow()
+    request = db.session.get(SubjectRequest, scheduled.request_id) if scheduled.request_id else None
+    if request is not None:
+        gdpr_requests.close(request, outcome="cancelled by the member", status="withdrawn")
+    db.session.commit()
+
+
+def cancel_erasure_by_token(token: str) -> bool:
+    """Cancel the erasure a mailed link names; False when it already ran or never existed."""
+    payload = tokens.read("cancel-erasure", token, max_age=60 * 60 * 24 * 365)
+    scheduled = db.session.get(Erasure, payload.get("e")) if isinstance(payload, dict) else None
+    if scheduled is None or scheduled.executed_at is not None:
+        return False
+    if scheduled.cancelled_at is None:
+        cancel_erasure(scheduled)
+    return True
+
+
+def cancel_erasure_on_login(user: User) -> bool:
+    """Logging in during the grace period cancels the erasure (the member is told)."""
+    scheduled = pending_erasure(user)
+    if scheduled is None:
+        return False
+    cancel_erasure(scheduled)
+    return True
+
+
+def run_due_erasures(now: datetime | None = None) -> list[ErasureCertificate]:
+    """Execute every erasure whose grace period is over, each in its own transaction."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Erasure)
+        .where(Erasure.due_at <= now, Erasure.cancelled_at.is_(None), Erasure.executed_at.is_(None))
+        .order_by(Erasure.id)
+    ).all()
+    return [_execute(scheduled) for scheduled in due]
+
+
+def _execute(scheduled: Erasure) -> ErasureCertificate:
+    user = db.session.get(User, int(scheduled.subject_ref))
+    certificate = _erase_member(user, scheduled)
+    db.session.commit()
+    return certificate
+
+
+@dataclass
+class _Identifiers:
+    username: str
+    email: str
+    display_name: str | None
+    digest: str
+
+    def all(self) -> list[str]:
+        return [value for value in (self.username, self.email, self.display_name) if value]
+
+
+def _erase_member(user: User | None, scheduled: Erasure) -> ErasureCertificate:
+    """Erase USER's personal data; scan for leftovers; leave a certificate. Caller commits."""
+    counts: dict[str, int] = {}
+    identifiers = None
+    if user is not None:  # None: already erased by an earlier, interrupted run
+        identifiers = _Identifiers(
+            user.username, accounts.email_of(user), user.display_name, user.email_hash
+        )
+        counts = _erase_forum_data(user, content=scheduled.content)
+        db.session.execute(
+            update(ConsentEvent)
+            .where(ConsentEvent.subject_ref == _ref(user))
+            .values(subject_ended_at=utcnow())
+        )
+        db.session.execute(
+            update(SubjectRequest)
+            .where(SubjectRequest.subject_ref == _ref(user))
+            .values(details=None)
+        )
+        db.session.flush()
+    tables = [*db.metadata.sorted_tables, *gdpr_metadata.sorted_tables]
+    residues = erasure.scan(db.session, tables, identifiers.all()) if identifiers else []
+    request = db.session.get(SubjectRequest, scheduled.request_id) if scheduled.request_id else None
+    if request is not None and request.closed_at is None:
+        gdpr_requests.close(request, outcome="erased")
+    certificate = erasure.certify(
+        db.session,
+        scheduled,
+        counts=counts,
+        residues=residues,
+        digest=identifiers.digest if identifiers else scheduled.subject_ref,
+    )
+    if identifiers:
+        _keep_tombstone(identifiers.digest, scheduled.content)
+    return certificate
+
+
+def _tombstone_file() -> Path:
+    # Outside the database on purpose: it must survive the restore of an older backup.
+    return Path(current_app.instance_path) / "tombstones.jsonl"
+
+
+def _keep_tombstone(digest: str, content: str) -> None:
+    path = _tombstone_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"digest": digest, "content": content, "erased_at": utcnow().isoformat()})
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def reapply_erasures() -> int:
+    """After a backup restore: erase again every member erased since (tombstones). Idempotent."""
+    path = _tombstone_file()
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    known = {row.digest: row.content for row in db.session.scalars(select(Tombstone))}
+    known |= {entry["digest"]: entry["content"] for entry in map(json.loads, filter(None, lines))}
+    erased = 0
+    for digest, content in known.items():
+        user = db.session.scalar(select(User).where(User.email_hash == digest))
+        if user is not None:
+            erase_now(user, content=content)
+            erased += 1
+        db.session.commit()
+    return erased
+
+
+def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
+    """The forum's part of an erasure: posts, mentions, threads, archives, the account row."""
+    counts = {"mentions": _scrub_mentions(user.username)}
+    posts = select(Post.id).where(Post.author_id == user.id)
+    revisions = select(PostRevision.id).where(
+        or_(PostRevision.post_id.in_(posts), PostRevision.editor_id == user.id)
+    )
+    if content == "delete":
+        counts["revisions"] = db.session.execute(
+            delete(PostRevision).where(PostRevision.id.in_(revisions))
+        ).rowcount
+        counts["posts"] = db.session.execute(
+            update(Post)
+            .where(Post.author_id == user.id)
+            .values(source="", html="", deleted_at=func.coalesce(Post.deleted_at, utcnow()))
+        ).rowcount
+        db.session.execute(
+            update(Thread)
+            .where(Thread.author_id == user.id)
+            .values(title=_("Discussion d'un ancien membre"), slug="discussion")
+        )
+    else:
+        counts["revisions"] = db.session.execute(
+            update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
+        ).rowcount
+        counts["posts"] = db.session.execute(
+            select(func.count()).where(Post.author_id == user.id)
+        ).scalar_one()
+    db.session.execute(update(Post).where(Post.author_id == user.id).values(author_id=None))
+    counts["threads"] = db.session.execute(
+        update(Thread).where(Thread.author_id == user.id).values(author_id=None)
+    ).rowcount
+    db.session.execute(
+        update(Thread).where(Thread.last_poster_id == user.id).values(last_poster_id=None)
+    )
+    db.session.execute(
+        update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
+    )
+    counts["exports"] = delete_archives(
+        select(ExportArchive).where(ExportArchive.subject_ref == _ref(user))
+    )
+    user.trades = []
+    db.session.delete(user)
+    counts["accounts"] = 1
+    return counts
+
+
+def _scrub_mentions(username: str) -> int:
+    """Others' posts and their history no longer name the member (mentions, quote headers)."""
+    pattern = re.compile(rf"@{re.escape(username)}(?![\w-])", re.IGNORECASE)
+    needle = f"%@{username.lower()}%"
+    changed = 0
+    for post in db.session.scalars(select(Post).where(func.lower(Post.source).like(needle))):
+        post.source = pattern.sub(FORMER_MEMBER_MENTION, post.source)
+        post.html = markup.render(post.source) if post.source else ""
+        changed += 1
+    query = select(PostRevision).where(func.lower(PostRevision.source).like(needle))
+    for revision in db.session.scalars(query):
+        revision.source = pattern.sub(FORMER_MEMBER_MENTION, revision.source)
+        changed += 1
+    return changed
+
+
+def erase_now(user: User, *, content: str) -> ErasureCertificate:
+    """Erase USER at once (retention): same path as a requested erasure. Caller commits."""
+    scheduled = Erasure(
+        subject_ref=_ref(user), content=content, requested_at=utcnow(), due_at=utcnow()
+    )
+    db.session.add(scheduled)
+    db.session.flush()
+    return _erase_member(user, scheduled)
+
+
+SECURITY_MEASURES = (
+    "Adresses e-mail chiffrées (Fernet, clés tournantes) et retrouvées par empreinte HMAC",
+    "Mots de passe en argon2id ; limites de tentatives ; double authentification (à venir)",
+    "HTTPS, en-têtes de sécurité, protection CSRF, aucune ressource tierce",
+    "Journaux sans donnée personnelle ; conservation limitée et purge journalisée",
+)
+
+
+def register_markdown() -> str:
+    """The record of processing activities (art. 30), from the inventory."""
+    return register.markdown(
+        register.purposes(db.metadata, gdpr_metadata),
+        controller="L'Établi",
+        recipients="aucun destinataire externe ; hébergeur (sous-traitant)",
+        security=SECURITY_MEASURES,
+        durations=current_app.config["GDPR_RETENTION"],
+    )
+
+
+# --- requests register ---------------------------------------------------------------------
+
+
+def list_requests(user: User) -> list[SubjectRequest]:
+    query = select(SubjectRequest).where(SubjectRequest.subject_ref == _ref(user))
+    return list(db.session.scalars(query.order_by(SubjectRequest.id.desc())))
+
+
+def record_request(*, kind: str, channel: str, received_on: str, details: str) -> SubjectRequest:
+    """A request received by letter, e-mail or in person, entered by an admin."""
+    try:
+        received = datetime.fromisoformat(received_on.strip()).replace(tzinfo=UTC)
+    except ValueError:
+        received = None
+    error = InvalidInput.collect(
+        {
+            "kind": None if kind in gdpr_requests.KINDS else _("Choisissez un type de demande."),
+            "channel": None if channel in gdpr_requests.CHANNELS else _("Choisissez un canal."),
+            "received_on": None
+            if received and received <= utcnow()
+            else _("Indiquez une date passée, au format AAAA-MM-JJ."),
+            "details": None
+            if 0 < len(details.strip()) <= 1000
+            else _("Décrivez la demande (1 000 caractères au plus)."),
+        }
+    )
+    if error:
+        raise error
+    request = gdpr_requests.record(
+        db.session, kind=kind, channel=channel, received_at=received, details=details.strip()
+    )
+    db.session.commit()
+    return request
+
+
+def close_request(request: SubjectRequest, *, outcome: str) -> None:
+    gdpr_requests.close(request, outcome=outcome.strip()[:500] or "done")
+    db.session.commit()
+
+
+def extend_request(request: SubjectRequest, *, reason: str) -> None:
+    gdpr_requests.extend(request, reason.strip()[:500] or "complexity")
+    db.session.commit()

@@ -1,0 +1,3 @@
+from forum.web.privacy.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,183 @@
+"""The member's privacy centre (/me/privacy) and the admins' register (/admin/gdpr/…)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from forum import policy, tokens
+from forum.errors import InvalidInput
+from forum.extensions import db
+from forum.services import privacy
+from forum.web import current_actor
+from forum.web.privacy.forms import (
+    ActionForm,
+    CloseRequestForm,
+    EraseForm,
+    ExtendRequestForm,
+    RequestForm,
+)
+from gdpr import requests as gdpr_requests
+from gdpr.models import SubjectRequest
+
+bp = Blueprint("privacy", __name__)
+
+
+def _centre(erase_form: EraseForm | None = None, status: int = 200):
+    actor = current_actor()
+    return (
+        render_template(
+            "privacy/centre.html",
+            exports=privacy.list_exports(actor),
+            erasure=privacy.pending_erasure(actor),
+            requests=privacy.list_requests(actor),
+            erase_form=erase_form or EraseForm(),
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/me/privacy")
+@login_required
+def centre():
+    return _centre()
+
+
+@bp.post("/me/privacy/export")
+@login_required
+def request_export():
+    if ActionForm().validate_on_submit():
+        archive = privacy.request_export(current_actor())
+        if archive.status == "ready":
+            flash(_("Votre archive est prête : vous avez reçu un e-mail."), "success")
+        else:
+            flash(_("Votre archive est en préparation : vous recevrez un e-mail."), "success")
+    return redirect(url_for("privacy.centre"))
+
+
+@bp.get("/me/privacy/export/<int:archive_id>")
+@login_required
+def download_export(archive_id: int):
+    path = privacy.archive_path(current_actor(), archive_id)
+    if not path.exists():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name="etabli-mes-donnees.zip")
+
+
+@bp.route("/me/privacy/erase", methods=["GET", "POST"])
+@login_required
+def erase():
+    form = EraseForm()
+    if form.validate_on_submit():
+        try:
+            privacy.schedule_erasure(
+                current_actor(), password=form.password.data or "", content=form.content.data
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+            return _centre(form, 400)
+        flash(
+            _(
+                "L'effacement de votre compte est programmé. "
+                "Vous pouvez l'annuler jusqu'à la date indiquée."
+            ),
+            "success",
+        )
+    return redirect(url_for("privacy.centre"))
+
+
+@bp.post("/me/privacy/erase/cancel")
+@login_required
+def cancel_own_erasure():
+    if ActionForm().validate_on_submit() and privacy.cancel_erasure_on_login(current_actor()):
+        flash(_("L'effacement de votre compte est annulé."), "success")
+    return redirect(url_for("privacy.centre"))
+
+
+@bp.get("/me/privacy/erase/cancel/<token>")
+def cancel_erasure(token: str):
+    try:
+        cancelled = privacy.cancel_erasure_by_token(token)
+    except tokens.TokenInvalid:
+        cancelled = False
+    message = (
+        _("L'effacement de votre compte est annulé.")
+        if cancelled
+        else _(
+            "Ce lien n'annule plus rien : l'effacement a déjà eu lieu, ou le lien n'est pas valide."
+        )
+    )
+    return render_template("privacy/cancelled.html", message=message), 200 if cancelled else 400
+
+
+def _require_admin():
+    policy.require(policy.is_admin(current_actor()))
+
+
+@bp.route("/admin/gdpr/requests", methods=["GET", "POST"])
+@login_required
+def requests_register():
+    _require_admin()
+    form = RequestForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            privacy.record_request(
+                kind=form.kind.data,
+                channel=form.channel.data,
+                received_on=form.received_on.data or "",
+                details=form.details.data or "",
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+            status = 400
+        else:
+            flash(_("Demande enregistrée."), "success")
+            return redirect(url_for("privacy.requests_register"))
+    return (
+        render_template(
+            "privacy/requests.html",
+            requests=gdpr_requests.list_all(db.session),
+            state=gdpr_requests.state,
+            form=form,
+            close_form=CloseRequestForm(),
+            extend_form=ExtendRequestForm(),
+        ),
+        status,
+    )
+
+
+def _request(request_id: int) -> SubjectRequest:
+    found = db.session.get(SubjectRequest, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/admin/gdpr/requests/<int:request_id>/close")
+@login_required
+def close_request(request_id: int):
+    _require_admin()
+    form = CloseRequestForm()
+    if form.validate_on_submit():
+        privacy.close_request(_request(request_id), outcome=form.outcome.data or "")
+    return redirect(url_for("privacy.requests_register"))
+
+
+@bp.post("/admin/gdpr/requests/<int:request_id>/extend")
+@login_required
+def extend_request(request_id: int):
+    _require_admin()
+    form = ExtendRequestForm()
+    if form.validate_on_submit():
+        privacy.extend_request(_request(request_id), reason=form.reason.data or "")
+    return redirect(url_for("privacy.requests_register"))
+
+
+@bp.get("/admin/gdpr/register")
+@login_required
+def processing_register():
+    _require_admin()
+    return render_template("privacy/register.html", markdown=privacy.register_markdown())

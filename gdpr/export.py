@@ -1,0 +1,65 @@
+"""Access and portability (art. 15, 20): a subject's rows, as the inventory defines them."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from gdpr.annotations import PersonalData
+
+SCHEMA_VERSION = 1
+
+
+def exportable_columns(table: Table) -> list[str]:
+    """The personal columns of TABLE that go into an export."""
+    return [
+        column.name
+        for column in table.columns
+        if isinstance(column.info.get("personal"), PersonalData) and column.info["personal"].export
+    ]
+
+
+def collect(session: Session, tables: Iterable[Table], subject_value: Any) -> dict[str, list]:
+    """Rows of every table whose subject column equals SUBJECT_VALUE, exportable columns only."""
+    found: dict[str, list] = {}
+    for table in tables:
+        subject = table.info.get("subject")
+        columns = exportable_columns(table)
+        if not subject or not columns:
+            continue
+        query = select(*(table.c[name] for name in columns)).where(
+            table.c[subject] == subject_value
+        )
+        rows = [dict(row._mapping) for row in session.execute(query)]
+        if rows:
+            found[table.name] = rows
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def to_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, default=_plain, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def write_zip(path: Path, files: Mapping[str, str]) -> None:
+    """Write FILES (name -> text) into a new ZIP at PATH, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    path.chmod(0o600)

@@ -1,0 +1,53 @@
+"""Retention: every class of personal data has a duration; one run applies them all.
+
+Idempotent (a second run finds nothing due), with a dry run, and a purge log as the proof the
+CNIL asks for: rule, count, time — never what was removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from gdpr.models import PurgeLog, utcnow
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Remove what is older than the duration named RETENTION; APPLY returns how many."""
+
+    name: str
+    retention: str
+    apply: Callable[[Session, datetime, bool], int]  # (session, cutoff, dry_run) -> count
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    count: int
+
+
+def run(
+    session: Session,
+    rules: Sequence[Rule],
+    durations: Mapping[str, int],
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """Apply every rule; each commits on its own and is logged, unless DRY_RUN."""
+    now = now or utcnow()
+    outcomes = []
+    for rule in rules:
+        cutoff = now - timedelta(days=durations[rule.retention])
+        count = rule.apply(session, cutoff, dry_run)
+        if dry_run:
+            session.rollback()
+        else:
+            session.add(PurgeLog(rule=rule.name, count=count, ran_at=now))
+            session.commit()
+        outcomes.append(Outcome(rule.name, count))
+    return outcomes

@@ -1,0 +1,192 @@
+"""Erasure that leaves no trace: grace period, cancellation, dump check, residues, tombstones."""
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.errors import InvalidInput
+from forum.extensions import db
+from forum.models import Post, PostRevision, Thread, User
+from forum.services import accounts, posting, privacy
+from gdpr.models import Erasure, ErasureCertificate, ReviewTask, Tombstone
+from tests.factories import PASSWORD, make_user
+from tests.gdpr.conftest import MEMBER, dump, make_member_with_a_past
+
+
+@pytest.fixture(autouse=True)
+def _clock(time_machine):
+    time_machine.move_to("2026-06-01 10:00", tick=True)
+
+
+def _schedule(member, content="anonymise"):
+    return privacy.schedule_erasure(member, password=PASSWORD, content=content)
+
+
+def _erase(member, time_machine, content="anonymise"):
+    _schedule(member, content)
+    time_machine.shift(60 * 60 * 24 * 8)
+    return privacy.run_due_erasures()
+
+
+def test_erasure_needs_the_password_and_a_choice(app_ctx):
+    member = make_user()
+
+    with pytest.raises(InvalidInput) as error:
+        privacy.schedule_erasure(member, password="pas le bon", content="autre")
+
+    assert set(error.value.errors) == {"password", "content"}
+
+
+def test_nothing_is_erased_during_the_grace_period(app_ctx, outbox):
+    member, *_ = make_member_with_a_past()
+    _schedule(member)
+
+    assert privacy.run_due_erasures() == []
+    assert db.session.get(User, member.id) is not None
+    assert "effacement" in outbox.to(MEMBER["email"])[-1]["Subject"]
+
+
+def test_the_link_in_the_mail_cancels_the_erasure(app, client, outbox, time_machine):
+    with app.app_context():
+        member, *_ = make_member_with_a_past()
+        _schedule(member)
+    link = outbox.last_link(MEMBER["email"], "/me/privacy/erase/cancel/")
+
+    page = client.get(link).get_data(as_text=True)
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    with app.app_context():
+        assert privacy.run_due_erasures() == []
+        assert accounts.get_user_by_username(MEMBER["username"]) is not None
+    assert "annulé" in page
+
+
+def test_logging_in_during_the_grace_period_cancels_the_erasure(app, client, time_machine):
+    with app.app_context():
+        member, *_ = make_member_with_a_past()
+        _schedule(member)
+
+    response = client.post(
+        "/auth/login",
+        data={"login": MEMBER["username"], "password": PASSWORD},
+        follow_redirects=True,
+    )
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    assert "effacement de votre compte est annulé" in response.get_data(as_text=True).replace(
+        "&#39;", "'"
+    )
+    with app.app_context():
+        assert privacy.run_due_erasures() == []
+
+
+def test_after_erasure_the_database_holds_none_of_the_members_identifiers(app_ctx, time_machine):
+    member, thread, own = make_member_with_a_past()
+    identifiers = [MEMBER["username"], MEMBER["email"], MEMBER["display_name"], MEMBER["bio"]]
+    before = dump().lower()
+    assert all(value.lower() in before for value in identifiers[:1] + identifiers[2:])
+
+    (certificate,) = _erase(member, time_machine)
+
+    after = dump().lower()
+    for value in identifiers:
+        assert value.lower() not in after
+    assert "tourneuse" not in after and "tournesol" not in after
+    assert certificate.residues == 0
+
+
+def test_the_threads_still_read_well_after_an_anonymising_erasure(app, client, time_machine):
+    with app.app_context():
+        member, thread, own = make_member_with_a_past()
+        _erase(member, time_machine)
+        path = f"/t/{thread.id}-{thread.slug}"
+
+    page = client.get(path).get_data(as_text=True)
+
+    assert "Je tourne du <strong>buis</strong> et du frêne." in page
+    assert "Ancien membre" in page and "@ancien-membre" in page
+    assert "mathilde" not in page.lower()
+
+
+def test_a_deleting_erasure_removes_the_text_of_the_posts(app_ctx, time_machine):
+    member, thread, own = make_member_with_a_past()
+
+    _erase(member, time_machine, content="delete")
+
+    post = db.session.get(Post, own.id)
+    assert post.source == "" and post.is_deleted and post.author_id is None
+    assert db.session.get(Thread, thread.id).title == "Discussion d'un ancien membre"
+
+
+def test_a_name_left_in_someone_elses_post_becomes_a_review_task(app_ctx, time_machine):
+    member, thread, _ = make_member_with_a_past()
+    posting.reply(make_user(), thread, body="Mathilde Tournesol m'a beaucoup aidé.")
+
+    (certificate,) = _erase(member, time_machine)
+
+    tasks = db.session.scalars(select(ReviewTask)).all()
+    assert {(t.table_name, t.column_name) for t in tasks} == {
+        ("posts", "source"),
+        ("posts", "html"),
+    }
+    assert certificate.residues == 2
+
+
+def test_the_certificate_holds_counts_and_dates_only(app_ctx, time_machine):
+    member, *_ = make_member_with_a_past()
+
+    (certificate,) = _erase(member, time_machine)
+
+    text = f"{certificate.counts} {certificate.requested_at} {certificate.executed_at}".lower()
+    assert '"posts": 2' in text and '"accounts": 1' in text
+    assert "mathilde" not in text and "@" not in text
+
+
+def test_running_erasures_again_does_nothing(app_ctx, time_machine):
+    member, *_ = make_member_with_a_past()
+    _erase(member, time_machine)
+
+    assert privacy.run_due_erasures() == []
+    assert db.session.scalar(select(func.count()).select_from(ErasureCertificate)) == 1
+
+
+def test_an_erasure_interrupted_after_the_account_went_is_finished_by_the_next_run(
+    app_ctx, time_machine
+):
+    member, *_ = make_member_with_a_past()
+    scheduled = _schedule(member)
+    db.session.execute(db.update(Post).values(author_id=None))  # the previous run died here
+    db.session.execute(db.update(Thread).values(author_id=None, last_poster_id=None))
+    db.session.execute(db.update(PostRevision).values(editor_id=None))
+    db.session.delete(member)
+    db.session.commit()
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    (certificate,) = privacy.run_due_erasures()
+
+    assert certificate.erasure_id == scheduled.id
+    assert db.session.get(Erasure, scheduled.id).executed_at is not None
+
+
+def test_reapplying_erasures_after_a_backup_restore_erases_again(app_ctx, time_machine):
+    member, *_ = make_member_with_a_past()
+    _erase(member, time_machine)
+    db.session.execute(db.delete(Tombstone))  # the restored backup predates the erasure
+    db.session.commit()
+    restored = make_user(username="mathilde-tourneuse", email=MEMBER["email"])
+
+    erased = privacy.reapply_erasures()
+
+    assert erased == 1
+    assert db.session.get(User, restored.id) is None
+    assert privacy.reapply_erasures() == 0
+
+
+def test_the_cli_runs_due_erasures(app, runner, time_machine):
+    with app.app_context():
+        member, *_ = make_member_with_a_past()
+        _schedule(member)
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    result = runner.invoke(args=["gdpr", "erasures", "run"])
+
+    assert result.exit_code == 0 and "Erasures executed: 1." in result.output

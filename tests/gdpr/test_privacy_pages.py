@@ -1,0 +1,142 @@
+"""The privacy centre, the requests register, the record of processing, key rotation."""
+
+import pytest
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Role, User
+from forum.services import accounts
+from gdpr.models import Erasure, SubjectRequest
+from tests.conftest import IS_POSTGRES
+from tests.factories import PASSWORD, make_user
+
+
+def test_the_privacy_centre_shows_choices_export_and_erasure(login_as, client):
+    login_as()
+
+    page = client.get("/me/privacy").get_data(as_text=True)
+
+    assert "visible par vous seul" in page
+    assert 'action="/me/privacy/export"' in page and 'action="/me/privacy/erase"' in page
+
+
+def test_erasing_from_the_centre_needs_the_password_and_keeps_the_choice(login_as, client):
+    login_as()
+
+    refused = client.post("/me/privacy/erase", data={"password": "faux", "content": "delete"})
+    accepted = client.post("/me/privacy/erase", data={"password": PASSWORD, "content": "delete"})
+    page = client.get("/me/privacy").get_data(as_text=True)
+
+    assert refused.status_code == 400 and 'id="password-error"' in refused.get_data(as_text=True)
+    assert accepted.status_code == 302
+    assert "Annuler l&#39;effacement" in page or "Annuler l'effacement" in page
+
+
+def test_self_service_requests_land_in_the_register_with_their_due_date(app, login_as, client):
+    login_as()
+    client.post("/me/privacy/export")
+    client.post("/me/privacy/erase", data={"password": PASSWORD, "content": "anonymise"})
+
+    with app.app_context():
+        kinds = {(r.kind, r.channel) for r in db.session.scalars(select(SubjectRequest))}
+        erasure = db.session.scalar(select(Erasure))
+        request = db.session.get(SubjectRequest, erasure.request_id)
+        assert (request.due_at - request.received_at).days in (28, 29, 30, 31)
+    assert kinds == {("access", "self-service"), ("erasure", "self-service")}
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.MEMBER, 403), (Role.MODERATOR, 403), (Role.COET_STAFF, 403), (Role.ADMIN, 200)],
+)
+@pytest.mark.parametrize("path", ["/admin/gdpr/requests", "/admin/gdpr/register"])
+def test_the_registers_are_for_admins(login_as, client, role, status, path):
+    login_as(role)
+
+    assert client.get(path).status_code == status
+
+
+def test_an_admin_records_a_request_received_by_letter(login_as, client, time_machine):
+    time_machine.move_to("2026-06-20 10:00")
+    login_as(Role.ADMIN)
+
+    bad = client.post(
+        "/admin/gdpr/requests",
+        data={"kind": "access", "channel": "letter", "received_on": "demain", "details": ""},
+    )
+    good = client.post(
+        "/admin/gdpr/requests",
+        data={
+            "kind": "access",
+            "channel": "letter",
+            "received_on": "2026-05-02",
+            "details": "M. Martin, réponse par courrier",
+        },
+    )
+    page = client.get("/admin/gdpr/requests").get_data(as_text=True)
+
+    assert bad.status_code == 400 and 'id="received_on-error"' in bad.get_data(as_text=True)
+    assert 'id="details-error"' in bad.get_data(as_text=True)
+    assert good.status_code == 302
+    assert "en retard" in page  # due on 2026-06-02, today is 2026-06-20
+
+
+def test_an_admin_extends_then_closes_a_request(app, login_as, client):
+    login_as(Role.ADMIN)
+    client.post(
+        "/admin/gdpr/requests",
+        data={
+            "kind": "rectification",
+            "channel": "e-mail",
+            "received_on": "2026-01-10",
+            "details": "Corriger un nom",
+        },
+    )
+    with app.app_context():
+        request_id = db.session.scalar(select(SubjectRequest.id))
+
+    client.post(f"/admin/gdpr/requests/{request_id}/extend", data={"reason": "demande complexe"})
+    client.post(f"/admin/gdpr/requests/{request_id}/close", data={"outcome": "nom corrigé"})
+
+    with app.app_context():
+        request = db.session.get(SubjectRequest, request_id)
+        assert request.due_at.month == 4 and request.extension_reason == "demande complexe"
+        assert request.status == "done" and request.outcome == "nom corrigé"
+
+
+def test_the_record_of_processing_comes_from_the_inventory(login_as, client, runner):
+    login_as(Role.ADMIN)
+
+    page = client.get("/admin/gdpr/register").get_data(as_text=True)
+    printed = runner.invoke(args=["gdpr", "register"]).output
+
+    for text in (page, printed):
+        assert "attribution" in text and "member profile" in text
+        assert "consent_proof (1826 jours)" in text and "users.bio_source" in text
+
+
+def test_rotating_keys_re_encrypts_every_address(app_factory, tmp_path):
+    shared = {} if IS_POSTGRES else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'keys.db'}"}
+    old_key = "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXkhISE="
+    app = app_factory(DATA_KEYS=[old_key], **shared)
+    with app.app_context():
+        user = make_user(email="lea@exemple.fr")
+        user_id, before = user.id, user.email_encrypted
+    new_key = "bmV3LWtleS1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE="
+    rotated = app_factory(DATA_KEYS=[new_key, old_key], **shared)
+
+    result = rotated.test_cli_runner().invoke(args=["gdpr", "rotate-keys"])
+
+    only_new = app_factory(DATA_KEYS=[new_key], **shared)
+    with only_new.app_context():
+        user = db.session.get(User, user_id)
+        assert user.email_encrypted != before
+        assert accounts.email_of(user) == "lea@exemple.fr"
+    assert "Addresses re-encrypted: 1." in result.output
+
+
+def test_the_privacy_page_lists_the_inventory_with_durations(client):
+    page = client.get("/privacy").get_data(as_text=True)
+
+    assert "Inventaire détaillé" in page
+    assert "member profile" in page and "1826 jours" in page and "730 jours" in page

@@ -1,0 +1,150 @@
+"""Retention removes exactly what is due, on data spread over four years; a second run nothing."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from forum import privacy as rules
+from forum.extensions import db
+from forum.models import Post, User
+from forum.services import accounts, posting, privacy
+from gdpr import consent
+from gdpr.models import ConsentEvent, ExportArchive, PurgeLog
+from tests.factories import PASSWORD, make_post, make_thread, make_user
+
+NOW = "2026-12-01 09:00"
+
+
+def at(text):
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def four_years(app_ctx, time_machine):
+    """Accounts, posts, archives and proofs dated from 2021 to now; names tell what is due."""
+    users = {}
+    for name, created, verified, last_login, warned in [
+        ("recent-unverified", "2026-11-30", False, None, None),
+        ("old-unverified", "2026-11-20", False, None, None),
+        ("ancient-unverified", "2024-01-01", False, None, None),
+        ("active", "2023-02-01", True, "2026-11-01", None),
+        ("quiet-699-days", "2023-03-01", True, "2025-01-01", None),
+        ("quiet-711-days", "2023-04-01", True, "2024-12-20", None),
+        ("gone-warned", "2023-05-01", True, "2024-11-01", "2026-10-01"),
+        ("gone-unwarned", "2022-06-01", True, "2023-01-01", None),
+    ]:
+        time_machine.move_to(created)
+        user = make_user(username=name, verified=verified)
+        user.last_login_at = at(last_login) if last_login else None
+        user.inactivity_warned_at = at(warned) if warned else None
+        users[name] = user
+    db.session.commit()
+
+    author = users["active"]
+    for label, deleted in [
+        ("kept", "2026-11-20"),
+        ("due", "2026-10-01"),
+        ("very-due", "2023-05-01"),
+        ("live", None),
+    ]:
+        time_machine.move_to("2023-01-15")
+        post = make_post(thread=make_thread(author=author), author=author, body=f"texte {label}")
+        if deleted:
+            time_machine.move_to(deleted)
+            posting.delete_post(author, post)
+
+    for requested in ("2026-11-20", "2026-11-29"):
+        time_machine.move_to(requested)
+        privacy.request_export(author)
+
+    for ended in ("2021-06-01", "2024-01-01"):
+        event = consent.record(
+            db.session, subject_ref="9999", purpose="terms", given=True, via="test"
+        )
+        event.subject_ended_at = at(ended)
+    db.session.commit()
+    time_machine.move_to(NOW, tick=False)
+    return users
+
+
+EXPECTED_FIRST_RUN = {
+    "unverified_accounts": 2,
+    "deleted_posts": 2,
+    "export_archives": 1,
+    "inactive_warnings": 2,
+    "inactive_accounts": 1,
+    "consent_proofs": 1,
+}
+
+
+def _usernames():
+    return set(db.session.scalars(select(User.username)))
+
+
+def test_retention_removes_exactly_what_is_due(four_years):
+    outcomes = {o.rule: o.count for o in rules.apply_retention()}
+
+    assert outcomes == EXPECTED_FIRST_RUN
+    assert _usernames() == {
+        "recent-unverified",
+        "active",
+        "quiet-699-days",
+        "quiet-711-days",
+        "gone-unwarned",
+    }
+    warned = set(
+        db.session.scalars(select(User.username).where(User.inactivity_warned_at.is_not(None)))
+    )
+    assert warned == {"quiet-711-days", "gone-unwarned"}
+    texts = set(db.session.scalars(select(Post.source).where(Post.source.like("texte %"))))
+    assert texts == {"texte kept", "texte live"}
+    assert db.session.scalar(select(func.count()).select_from(ExportArchive)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ConsentEvent).where(ConsentEvent.subject_ref == "9999")
+        )
+        == 1
+    )
+
+
+def test_a_second_run_removes_nothing(four_years):
+    rules.apply_retention()
+
+    again = {o.rule: o.count for o in rules.apply_retention()}
+
+    assert set(again.values()) == {0}
+
+
+def test_a_dry_run_counts_without_removing_or_logging(four_years):
+    before = _usernames()
+
+    outcomes = {o.rule: o.count for o in rules.apply_retention(dry_run=True)}
+
+    assert outcomes == EXPECTED_FIRST_RUN
+    assert _usernames() == before
+    assert db.session.scalar(select(func.count()).select_from(PurgeLog)) == 0
+
+
+def test_the_purge_log_is_the_proof_and_names_nobody(four_years):
+    rules.apply_retention()
+
+    logged = db.session.scalars(select(PurgeLog)).all()
+
+    assert {(entry.rule, entry.count) for entry in logged} == set(EXPECTED_FIRST_RUN.items())
+    assert all(entry.ran_at == at(NOW) for entry in logged)
+
+
+def test_logging_in_keeps_a_warned_account(four_years):
+    rules.apply_retention()
+    accounts.authenticate("quiet-711-days", PASSWORD)
+
+    assert four_years["quiet-711-days"].inactivity_warned_at is None
+
+
+def test_the_cli_prints_counts_and_dry_run_changes_nothing(app, runner, four_years):
+    result = runner.invoke(args=["gdpr", "retention", "--dry-run"])
+
+    assert result.exit_code == 0
+    assert "Would remove      2  unverified_accounts" in result.output
+    assert "old-unverified" in _usernames()
