@@ -43,7 +43,7 @@ PROFILE_RENDERED = personal(
     "profile", purpose="member profile", basis="consent", retention="account", export=False
 )
 VISIBILITY = personal(
-    "preference", purpose="profile visibility", basis="consent", retention="account"
+    "preference", purpose="optional purposes chosen", basis="consent", retention="account"
 )
 
 user_trades = Table(
@@ -110,6 +110,14 @@ class User(Base):
         default=False, server_default=false(), info=VISIBILITY
     )
     show_bio: Mapped[bool] = mapped_column(default=False, server_default=false(), info=VISIBILITY)
+
+    # Optional purposes, each with its own consent (off by default, logged in gdpr_consent_events).
+    notify_by_email: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=VISIBILITY
+    )
+    in_directory: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=VISIBILITY
+    )
 
     trades: Mapped[list[Trade]] = relationship(secondary=user_trades, order_by=Trade.name)
 

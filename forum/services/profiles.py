@@ -13,7 +13,7 @@ from forum import markup, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Trade, User
-from forum.services import taxonomy
+from forum.services import privacy, taxonomy
 
 DISPLAY_NAME_MAX = 60
 BIO_MAX = 2_000
@@ -103,10 +103,16 @@ def update_profile(
     actor.trades = trades
     actor.bio_source = bio
     actor.bio_html = markup.render(bio) if bio else ""
-    actor.show_display_name = visibility.display_name
-    actor.show_trades = visibility.trades
-    actor.show_region = visibility.region
-    actor.show_edition = visibility.edition
-    actor.show_bio = visibility.bio
+    for purpose, given in (
+        ("profile.display_name", visibility.display_name),
+        ("profile.trades", visibility.trades),
+        ("profile.region", visibility.region),
+        ("profile.edition", visibility.edition),
+        ("profile.bio", visibility.bio),
+    ):
+        attribute = privacy.PURPOSES[purpose]
+        if getattr(actor, attribute) != given:  # each change is a consent given or withdrawn
+            setattr(actor, attribute, given)
+            privacy.record_consent(actor, purpose, given, via="profile-form")
     db.session.commit()
     return actor

@@ -16,7 +16,8 @@ def test_the_privacy_centre_shows_choices_export_and_erasure(login_as, client):
 
     page = client.get("/me/privacy").get_data(as_text=True)
 
-    assert "visible par vous seul" in page
+    assert "Figurer dans l&#39;annuaire des candidats" in page or "Figurer dans l'annuaire" in page
+    assert page.count("Donner mon accord") == 7
     assert 'action="/me/privacy/export"' in page and 'action="/me/privacy/erase"' in page
 
 

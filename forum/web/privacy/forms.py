@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 
 from forum.web import BaseForm
 from gdpr.requests import CHANNELS, KINDS
@@ -45,3 +53,15 @@ class CloseRequestForm(BaseForm):
 
 class ExtendRequestForm(BaseForm):
     reason = StringField(_l("Motif de la prolongation"), render_kw={"maxlength": 500})
+
+
+class ConsentForm(BaseForm):
+    purpose = HiddenField()
+    given = HiddenField()
+
+
+class AcceptPoliciesForm(BaseForm):
+    accept_terms = BooleanField(
+        _l("J'accepte les conditions d'utilisation et la politique de confidentialité"),
+        render_kw={"required": True},
+    )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -10,10 +20,12 @@ from forum import policy, tokens
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.services import privacy
-from forum.web import current_actor
+from forum.web import current_actor, safe_next
 from forum.web.privacy.forms import (
+    AcceptPoliciesForm,
     ActionForm,
     CloseRequestForm,
+    ConsentForm,
     EraseForm,
     ExtendRequestForm,
     RequestForm,
@@ -34,6 +46,7 @@ def _centre(erase_form: EraseForm | None = None, status: int = 200):
             requests=privacy.list_requests(actor),
             erase_form=erase_form or EraseForm(),
             action_form=ActionForm(),
+            consents=privacy.consents(actor),
         ),
         status,
     )
@@ -43,6 +56,75 @@ def _centre(erase_form: EraseForm | None = None, status: int = 200):
 @login_required
 def centre():
     return _centre()
+
+
+# Pages a member may open before accepting a new version of the terms: their rights stay theirs.
+OPEN_BEFORE_ACCEPTANCE = {
+    "static",
+    "auth.logout",
+    "main.set_locale",
+    "main.healthz",
+    "main.privacy",
+    "main.terms",
+    "main.cookies",
+}
+
+
+@bp.before_app_request
+def ask_for_new_policies():
+    """A new version of the terms or privacy policy is presented at the next visit."""
+    actor = current_actor()
+    endpoint = request.endpoint or ""
+    if actor is None or endpoint in OPEN_BEFORE_ACCEPTANCE:
+        return None
+    if endpoint.startswith("privacy.") or endpoint in {
+        "main.privacy",
+        "main.terms",
+        "main.cookies",
+    }:
+        return None
+    if privacy.policies_to_accept(actor):
+        return redirect(url_for("privacy.accept_policies", next=request.full_path))
+    return None
+
+
+@bp.route("/me/privacy/accept", methods=["GET", "POST"])
+@login_required
+def accept_policies():
+    actor = current_actor()
+    form = AcceptPoliciesForm()
+    if form.validate_on_submit():
+        try:
+            privacy.accept_policies(
+                actor, accepted=form.accept_terms.data, locale=str(get_locale())
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+    status = 400 if form.is_submitted() else 200
+    pending = privacy.policies_to_accept(actor)
+    return render_template("privacy/accept.html", form=form, pending=pending), status
+
+
+@bp.post("/me/privacy/consents")
+@login_required
+def set_consent():
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            privacy.set_consent(
+                current_actor(),
+                form.purpose.data or "",
+                form.given.data == "1",
+                via="privacy-centre",
+                locale=str(get_locale()),
+            )
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Votre choix est enregistré."), "success")
+    return redirect(url_for("privacy.centre"))
 
 
 @bp.post("/me/privacy/export")
