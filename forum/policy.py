@@ -10,8 +10,8 @@ from forum.models import Post, Role, Thread, User
 
 
 def is_member(actor: User | None) -> bool:
-    """A logged-in account whose e-mail address is confirmed."""
-    return actor is not None and actor.is_verified
+    """A logged-in account whose address is confirmed and whose data is not frozen (art. 18)."""
+    return actor is not None and actor.is_verified and not actor.is_restricted
 
 
 def is_moderator(actor: User | None) -> bool:
@@ -57,6 +57,13 @@ def can_see_deleted_text(actor: User | None, post: Post) -> bool:
 
 def can_manage_taxonomy(actor: User | None) -> bool:
     return is_admin(actor)
+
+
+def can_view_profile(actor: User | None, user: User) -> bool:
+    """A restricted member's profile is hidden from others while the dispute lasts."""
+    return not user.is_restricted or (
+        actor is not None and (actor.id == user.id or is_admin(actor))
+    )
 
 
 def can_see_profile_field(actor: User | None, user: User, shown: bool) -> bool:

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from forum import mail
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import Post, PostRevision, User
+from forum.models import LoginEvent, Post, PostRevision, User
 from forum.models.base import utcnow
 from forum.services import accounts, privacy
 from gdpr import retention
-from gdpr.models import ConsentEvent, ExportArchive
+from gdpr.models import ConsentEvent, ExportArchive, HoldRecord
 from gdpr.retention import Rule
 
 WARNING_NOTICE_DAYS = 30  # between the warning e-mail and the erasure
@@ -28,7 +28,11 @@ def _last_activity():
 def unverified_accounts(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Accounts whose address was never confirmed (7 days)."""
     users = session.scalars(
-        select(User).where(User.email_verified_at.is_(None), User.created_at < cutoff)
+        select(User).where(
+            User.email_verified_at.is_(None),
+            User.created_at < cutoff,
+            User.restricted_at.is_(None),  # art. 18: nothing but storage while restricted
+        )
     ).all()
     if not dry_run:
         for user in users:
@@ -60,6 +64,7 @@ def inactive_warnings(session: Session, cutoff: datetime, dry_run: bool) -> int:
     users = session.scalars(
         select(User).where(
             User.email_verified_at.is_not(None),  # unconfirmed accounts have their own rule
+            User.restricted_at.is_(None),
             _last_activity() < cutoff,
             User.inactivity_warned_at.is_(None),
         )
@@ -83,6 +88,7 @@ def inactive_accounts(session: Session, cutoff: datetime, dry_run: bool) -> int:
     users = session.scalars(
         select(User).where(
             User.email_verified_at.is_not(None),
+            User.restricted_at.is_(None),
             _last_activity() < cutoff,
             User.inactivity_warned_at < warned_long_enough,
         )
@@ -102,6 +108,24 @@ def consent_proofs(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return count
 
 
+def legal_hold(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Author identification data (IP address, time), one year after publication (LCEN)."""
+    due = select(HoldRecord.id).where(HoldRecord.at < cutoff)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        session.execute(delete(HoldRecord).where(HoldRecord.id.in_(due)))
+    return count
+
+
+def login_history(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Login history (time, address), six months."""
+    due = select(LoginEvent.id).where(LoginEvent.at < cutoff)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        session.execute(delete(LoginEvent).where(LoginEvent.id.in_(due)))
+    return count
+
+
 RETENTION_RULES = [
     Rule("unverified_accounts", "unverified_account", unverified_accounts),
     Rule("deleted_posts", "deleted_post", deleted_posts),
@@ -109,6 +133,8 @@ RETENTION_RULES = [
     Rule("inactive_warnings", "account_warning", inactive_warnings),
     Rule("inactive_accounts", "account", inactive_accounts),
     Rule("consent_proofs", "consent_proof", consent_proofs),
+    Rule("legal_hold", "legal_hold", legal_hold),
+    Rule("login_history", "login_history", login_history),
 ]
 
 

@@ -212,3 +212,59 @@ class PurgeLog(Base):
 
     def __repr__(self) -> str:
         return f"<PurgeLog {self.rule} {self.count}>"
+
+
+HELD = personal(
+    "connection",
+    purpose="identification of content authors (LCEN, décret 2021-1362)",
+    basis="legal_obligation",
+    retention="legal_hold",
+    erase=Erase.HOLD,
+    export=False,
+)
+ADMIN = personal(
+    "identity",
+    purpose="accountability of access to held data",
+    basis="legal_obligation",
+    retention="legal_hold",
+    erase=Erase.HOLD,
+)
+
+
+class HoldRecord(Base):
+    """Who published a content, from where and when: kept apart, encrypted, for one year.
+
+    The only personal data that survives an erasure, and only until its year is over
+    (art. 17(3)(b) GDPR, LCEN art. 6, décret 2021-1362).
+    """
+
+    __tablename__ = "gdpr_hold_records"
+    __table_args__ = {"info": {"subject": "subject_ref"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=HELD)
+    item: Mapped[str] = mapped_column(String(64), index=True, info=NONE)  # e.g. "post:42"
+    ip_encrypted: Mapped[str] = mapped_column(String(500), info=HELD)
+    at: Mapped[datetime] = mapped_column(index=True, info=HELD)
+
+    def __repr__(self) -> str:
+        return f"<HoldRecord {self.item}>"
+
+
+class HoldAccess(Base):
+    """A request to read held data: one admin asks with a reason, another approves; all logged."""
+
+    __tablename__ = "gdpr_hold_access"
+    __table_args__ = {"info": {"subject": "requested_by_ref"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    item: Mapped[str] = mapped_column(String(64), info=NONE)
+    reason: Mapped[str] = mapped_column(String(1000), info=NONE)
+    requested_by_ref: Mapped[str] = mapped_column(String(64), info=ADMIN)
+    requested_at: Mapped[datetime] = mapped_column(info=NONE)
+    approved_by_ref: Mapped[str | None] = mapped_column(String(64), info=ADMIN)
+    approved_at: Mapped[datetime | None] = mapped_column(info=NONE)
+    revealed_at: Mapped[datetime | None] = mapped_column(info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<HoldAccess {self.id} {self.item}>"

@@ -26,6 +26,13 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def render_item(type_, obj, autogen_context):
+    """Write gdpr's UTCDateTime as the plain timestamp with time zone it stores."""
+    if type_ == "type" and isinstance(obj, gdpr.models.UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
@@ -38,6 +45,7 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_as_batch", True)  # SQLite alters tables by copying them
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("render_item", render_item)
 
     connectable = target_db.engine
     with connectable.connect() as connection:

@@ -2,9 +2,10 @@
 
 from forum.models.taxonomy import SlugRedirect, Topic, Trade, TradeGroup
 from forum.models.threads import Post, PostRevision, Thread, thread_trades
-from forum.models.users import Role, User, user_trades
+from forum.models.users import LoginEvent, Role, User, user_trades
 
 __all__ = [
+    "LoginEvent",
     "Post",
     "PostRevision",
     "Role",

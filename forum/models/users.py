@@ -46,6 +46,10 @@ VISIBILITY = personal(
     "preference", purpose="optional purposes chosen", basis="consent", retention="account"
 )
 
+RESTRICTION = personal(
+    "legal", purpose="restriction of processing", basis="legal_obligation", retention="account"
+)
+
 user_trades = Table(
     "user_trades",
     Base.metadata,
@@ -111,6 +115,10 @@ class User(Base):
     )
     show_bio: Mapped[bool] = mapped_column(default=False, server_default=false(), info=VISIBILITY)
 
+    # Restriction of processing (art. 18): frozen while a dispute is examined.
+    restricted_at: Mapped[datetime | None] = mapped_column(info=RESTRICTION)
+    restriction_reason: Mapped[str | None] = mapped_column(String(500), info=RESTRICTION)
+
     # Optional purposes, each with its own consent (off by default, logged in gdpr_consent_events).
     notify_by_email: Mapped[bool] = mapped_column(
         default=False, server_default=false(), info=VISIBILITY
@@ -136,8 +144,41 @@ class User(Base):
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
     def get_id(self) -> str:
         return f"{self.id}.{self.session_epoch}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+LOGIN = personal(
+    "connection", purpose="account security", basis="legitimate_interest", retention="login_history"
+)
+LOGIN_STORED = personal(
+    "connection",
+    purpose="account security",
+    basis="legitimate_interest",
+    retention="login_history",
+    export=False,  # the export gives the address decrypted
+)
+
+
+class LoginEvent(Base):
+    """A successful login: when and from where (shown to the member, kept six months)."""
+
+    __tablename__ = "login_events"
+    __table_args__ = {"info": {"subject": "user_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=LOGIN
+    )
+    at: Mapped[datetime] = mapped_column(index=True, info=LOGIN)
+    ip_encrypted: Mapped[str | None] = mapped_column(String(500), info=LOGIN_STORED)
+
+    def __repr__(self) -> str:
+        return f"<LoginEvent {self.id}>"

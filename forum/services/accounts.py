@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -16,7 +17,7 @@ from forum import documents, mail, passwords, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import Role, User
+from forum.models import LoginEvent, Role, User
 from forum.models.base import utcnow
 from gdpr import consent
 from gdpr.crypto import Vault
@@ -289,7 +290,7 @@ def _wrong_credentials() -> InvalidInput:
     return InvalidInput("password", _("Identifiant ou mot de passe incorrect."))
 
 
-def authenticate(login: str, password: str) -> User:
+def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
     """The member LOGIN names if PASSWORD is theirs.
 
     Raises InvalidInput (the same message whatever was wrong) or NotVerified.
@@ -307,6 +308,13 @@ def authenticate(login: str, password: str) -> User:
         user.password_hash = hasher().hash(password)
     user.last_login_at = utcnow()
     user.inactivity_warned_at = None  # logging in keeps an account from retention
+    db.session.add(
+        LoginEvent(
+            user_id=user.id,
+            at=user.last_login_at,
+            ip_encrypted=vault().encrypt(ip) if ip else None,
+        )
+    )
     db.session.commit()
     return user
 
@@ -414,6 +422,13 @@ def set_role(username: str, role: Role) -> User:
     return user
 
 
+def list_logins(user: User, limit: int = 10) -> list[tuple[datetime, str | None]]:
+    """USER's latest logins, newest first, with the address decrypted (for USER alone)."""
+    query = select(LoginEvent).where(LoginEvent.user_id == user.id)
+    events = db.session.scalars(query.order_by(LoginEvent.at.desc()).limit(limit))
+    return [(e.at, vault().decrypt(e.ip_encrypted) if e.ip_encrypted else None) for e in events]
+
+
 def rotate_keys() -> int:
     """Re-encrypt every e-mail address under the primary key, one row at a time (no downtime)."""
     rotated = 0
@@ -422,4 +437,10 @@ def rotate_keys() -> int:
         user.email_encrypted = vault().rotate(user.email_encrypted)
         db.session.commit()
         rotated += 1
+    for event_id in db.session.scalars(
+        select(LoginEvent.id).where(LoginEvent.ip_encrypted.is_not(None))
+    ).all():
+        event = db.session.get(LoginEvent, event_id)
+        event.ip_encrypted = vault().rotate(event.ip_encrypted)
+        db.session.commit()
     return rotated

@@ -14,6 +14,8 @@ from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, Topic, Trade, User, thread_trades
 from forum.models.base import utcnow
+from forum.services import accounts
+from gdpr import legal_hold
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MAX = 50_000
@@ -75,8 +77,29 @@ def _normalise_body(body: str) -> str:
 # --- writes --------------------------------------------------------------------------------
 
 
+def _hold(actor: User, post: Post, ip: str | None) -> None:
+    """Keep who published POST from which address, for a year (LCEN); flushes for the id."""
+    if ip is None:  # written by a command (demo data), not through the web
+        return
+    db.session.flush()
+    legal_hold.record(
+        db.session,
+        accounts.vault(),
+        subject_ref=str(actor.id),
+        item=f"post:{post.id}",
+        ip=ip,
+        at=post.created_at,
+    )
+
+
 def create_thread(
-    actor: User, *, title: str, body: str, topic_id: int | None, trade_ids: Sequence[int] = ()
+    actor: User,
+    *,
+    title: str,
+    body: str,
+    topic_id: int | None,
+    trade_ids: Sequence[int] = (),
+    ip: str | None = None,
 ) -> Thread:
     """Open a thread in one topic, with zero to three trades, and its first post."""
     policy.require(policy.can_create_thread(actor))
@@ -107,9 +130,9 @@ def create_thread(
     )
     thread.trades = trades
     db.session.add(thread)
-    db.session.add(
-        Post(thread=thread, author=actor, source=body, html=markup.render(body), created_at=now)
-    )
+    first = Post(thread=thread, author=actor, source=body, html=markup.render(body), created_at=now)
+    db.session.add(first)
+    _hold(actor, first, ip)
     _count_thread(topic, trades, +1)
     db.session.commit()
     return thread
@@ -128,7 +151,14 @@ def _count_thread(topic: Topic, trades: Sequence[Trade], delta: int) -> None:
         )
 
 
-def reply(actor: User, thread: Thread, *, body: str, quoted_post_id: int | None = None) -> Post:
+def reply(
+    actor: User,
+    thread: Thread,
+    *,
+    body: str,
+    quoted_post_id: int | None = None,
+    ip: str | None = None,
+) -> Post:
     """Publish ACTOR's reply at the end of THREAD, optionally quoting a post."""
     policy.require(policy.can_reply(actor, thread))
     body = _normalise_body(body)
@@ -153,6 +183,7 @@ def reply(actor: User, thread: Thread, *, body: str, quoted_post_id: int | None 
         quoted_post=quoted,
     )
     db.session.add(post)
+    _hold(actor, post, ip)
     later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
     db.session.execute(
         update(Thread)

@@ -17,20 +17,21 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
-from forum import documents, jobs, mail, markup, tokens
+from forum import documents, jobs, mail, markup, policy, tokens
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import Post, PostRevision, Thread, User
 from forum.models.base import utcnow
 from forum.services import accounts
-from gdpr import consent, erasure, export, register
+from gdpr import consent, erasure, export, legal_hold, register
 from gdpr import requests as gdpr_requests
 from gdpr.models import (
     ConsentEvent,
     Erasure,
     ErasureCertificate,
     ExportArchive,
+    HoldAccess,
     SubjectRequest,
     Tombstone,
 )
@@ -108,6 +109,7 @@ def export_data(user: User) -> dict[str, Any]:
             }
             for post in posts
         ],
+        "logins": [{"at": at, "ip": ip} for at, ip in accounts.list_logins(user, limit=1000)],
         "consents": [
             {
                 "purpose": e.purpose,
@@ -584,3 +586,107 @@ def accept_policies(actor: User, *, accepted: bool, locale: str = "fr") -> None:
             text_hash=document.text_hash,
         )
     db.session.commit()
+
+
+# --- legal hold (LCEN) -----------------------------------------------------------------------
+
+REASON_MIN = 10
+
+
+def list_hold_accesses() -> list[HoldAccess]:
+    return list(db.session.scalars(select(HoldAccess).order_by(HoldAccess.id.desc())))
+
+
+def request_hold_access(actor: User, *, post_id: int | None, reason: str) -> HoldAccess:
+    """An admin asks to read who published a post, with the reason (a requisition…)."""
+    policy.require(policy.is_admin(actor))
+    reason = reason.strip()
+    error = InvalidInput.collect(
+        {
+            "post_id": None if post_id else _("Indiquez le numéro du message."),
+            "reason": None
+            if REASON_MIN <= len(reason) <= 1000
+            else _("Donnez le motif précis (une réquisition judiciaire, par exemple)."),
+        }
+    )
+    if error:
+        raise error
+    access = legal_hold.request_access(
+        db.session, item=f"post:{post_id}", reason=reason, admin_ref=_ref(actor)
+    )
+    db.session.commit()
+    return access
+
+
+def approve_hold_access(actor: User, access: HoldAccess) -> None:
+    """A second admin approves the access; the admin who asked cannot."""
+    policy.require(policy.is_admin(actor))
+    try:
+        legal_hold.approve(access, admin_ref=_ref(actor))
+    except legal_hold.AccessRefused as error:
+        raise InvalidInput("approve", _("Un autre administrateur doit approuver.")) from error
+    db.session.commit()
+
+
+def reveal_hold(actor: User, access: HoldAccess) -> list[tuple[str, datetime]]:
+    """The held addresses and times, for the two admins of an approved access; logged."""
+    policy.require(
+        policy.is_admin(actor) and _ref(actor) in (access.requested_by_ref, access.approved_by_ref)
+    )
+    try:
+        found = legal_hold.reveal(db.session, accounts.vault(), access)
+    except legal_hold.AccessRefused as error:
+        raise NotAllowed from error
+    db.session.commit()
+    return found
+
+
+# --- restriction (art. 18) -------------------------------------------------------------------
+
+RESTRICTION_REASON_MAX = 500
+
+
+def list_restricted() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.restricted_at.is_not(None))))
+
+
+def restrict(actor: User, *, username: str, reason: str) -> User:
+    """Freeze a member's data while a dispute is examined: hidden, read-only, storage only."""
+    policy.require(policy.is_admin(actor))
+    member = accounts.get_user_by_username(username.strip()) if username.strip() else None
+    reason = reason.strip()
+    error = InvalidInput.collect(
+        {
+            "username": None if member else _("Aucun membre ne porte ce nom."),
+            "reason": None
+            if 0 < len(reason) <= RESTRICTION_REASON_MAX
+            else _("Indiquez le motif (500 caractères au plus)."),
+        }
+    )
+    if error:
+        raise error
+    member.restricted_at = utcnow()
+    member.restriction_reason = reason
+    request = gdpr_requests.record(
+        db.session, kind="restriction", channel="e-mail", subject_ref=_ref(member)
+    )
+    gdpr_requests.close(request, outcome="restricted")
+    db.session.commit()
+    mail.send(
+        accounts.email_of(member), "restricted", locale=member.locale, username=member.username
+    )
+    return member
+
+
+def lift_restriction(actor: User, member: User) -> None:
+    """End the restriction: the member's data is processed normally again."""
+    policy.require(policy.is_admin(actor))
+    member.restricted_at = None
+    member.restriction_reason = None
+    db.session.commit()
+    mail.send(
+        accounts.email_of(member),
+        "restriction_lifted",
+        locale=member.locale,
+        username=member.username,
+    )

@@ -75,6 +75,8 @@ EXPECTED_FIRST_RUN = {
     "inactive_warnings": 2,
     "inactive_accounts": 1,
     "consent_proofs": 1,
+    "legal_hold": 0,
+    "login_history": 0,
 }
 
 

@@ -18,7 +18,10 @@ bp = Blueprint("account", __name__, url_prefix="/me")
 def _security_page(password_form: PasswordChangeForm, status: int = 200):
     return (
         render_template(
-            "account/security.html", password_form=password_form, sessions_form=EndSessionsForm()
+            "account/security.html",
+            password_form=password_form,
+            sessions_form=EndSessionsForm(),
+            logins=accounts.list_logins(current_actor()),
         ),
         status,
     )

@@ -26,7 +26,7 @@ def require_admin():
 
 @bp.get("/")
 def index():
-    return redirect(url_for("admin.taxonomy_page"))
+    return render_template("admin/index.html")
 
 
 def _page(status: int = 200, **forms):

@@ -116,7 +116,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.login.data, form.password.data)
+            user = accounts.authenticate(
+                form.login.data, form.password.data, ip=request.remote_addr
+            )
         except InvalidInput as error:
             form.add_error(error)
         except accounts.NotVerified:

@@ -147,6 +147,7 @@ def new_thread():
                 body=form.body.data or "",
                 topic_id=form.topic.data,
                 trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
+                ip=request.remote_addr or "unknown",
             )
         except InvalidInput as error:
             form.add_error(error)
@@ -197,6 +198,7 @@ def reply(thread_id: int):
                 thread,
                 body=form.body.data or "",
                 quoted_post_id=optional_int(form.quote_of.data or None),
+                ip=request.remote_addr or "unknown",
             )
         except InvalidInput as error:
             form.add_error(error)
@@ -280,7 +282,7 @@ def post_history(post_id: int):
 @bp.get("/u/<username>")
 def profile(username: str):
     member = profiles.get_member(username)
-    if member is None:
+    if member is None or not policy.can_view_profile(current_actor(), member):
         abort(404)
     return render_template(
         "forum/profile.html",

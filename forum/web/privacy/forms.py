@@ -65,3 +65,13 @@ class AcceptPoliciesForm(BaseForm):
         _l("J'accepte les conditions d'utilisation et la politique de confidentialité"),
         render_kw={"required": True},
     )
+
+
+class HoldAccessForm(BaseForm):
+    post_id = StringField(_l("Numéro du message"), render_kw={"inputmode": "numeric"})
+    reason = TextAreaField(_l("Motif (réquisition, référence…)"), render_kw={"rows": 3})
+
+
+class RestrictionForm(BaseForm):
+    username = StringField(_l("Nom d'utilisateur"))
+    reason = TextAreaField(_l("Motif"), render_kw={"rows": 2})

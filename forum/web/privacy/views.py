@@ -19,8 +19,10 @@ from flask_login import login_required
 from forum import policy, tokens
 from forum.errors import InvalidInput
 from forum.extensions import db
+from forum.models import User
 from forum.services import privacy
 from forum.web import current_actor, safe_next
+from forum.web.forms import optional_int
 from forum.web.privacy.forms import (
     AcceptPoliciesForm,
     ActionForm,
@@ -28,10 +30,12 @@ from forum.web.privacy.forms import (
     ConsentForm,
     EraseForm,
     ExtendRequestForm,
+    HoldAccessForm,
     RequestForm,
+    RestrictionForm,
 )
 from gdpr import requests as gdpr_requests
-from gdpr.models import SubjectRequest
+from gdpr.models import HoldAccess, SubjectRequest
 
 bp = Blueprint("privacy", __name__)
 
@@ -263,3 +267,107 @@ def extend_request(request_id: int):
 def processing_register():
     _require_admin()
     return render_template("privacy/register.html", markdown=privacy.register_markdown())
+
+
+@bp.route("/admin/gdpr/legal-hold", methods=["GET", "POST"])
+@login_required
+def legal_hold():
+    _require_admin()
+    form = HoldAccessForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            privacy.request_hold_access(
+                current_actor(),
+                post_id=optional_int(form.post_id.data),
+                reason=form.reason.data or "",
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+            status = 400
+        else:
+            flash(
+                _("Demande d'accès enregistrée : un autre administrateur doit l'approuver."),
+                "success",
+            )
+            return redirect(url_for("privacy.legal_hold"))
+    return (
+        render_template(
+            "privacy/legal_hold.html",
+            form=form,
+            accesses=privacy.list_hold_accesses(),
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+def _access(access_id: int) -> HoldAccess:
+    found = db.session.get(HoldAccess, access_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.post("/admin/gdpr/legal-hold/<int:access_id>/approve")
+@login_required
+def approve_hold_access(access_id: int):
+    _require_admin()
+    if ActionForm().validate_on_submit():
+        try:
+            privacy.approve_hold_access(current_actor(), _access(access_id))
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Accès approuvé."), "success")
+    return redirect(url_for("privacy.legal_hold"))
+
+
+@bp.get("/admin/gdpr/legal-hold/<int:access_id>")
+@login_required
+def reveal_hold(access_id: int):
+    _require_admin()
+    access = _access(access_id)
+    held = privacy.reveal_hold(current_actor(), access)
+    return render_template("privacy/legal_hold_reveal.html", access=access, held=held)
+
+
+@bp.route("/admin/gdpr/restrictions", methods=["GET", "POST"])
+@login_required
+def restrictions():
+    _require_admin()
+    form = RestrictionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            privacy.restrict(
+                current_actor(), username=form.username.data or "", reason=form.reason.data or ""
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+            status = 400
+        else:
+            flash(_("Les données du membre sont gelées ; il en est informé."), "success")
+            return redirect(url_for("privacy.restrictions"))
+    return (
+        render_template(
+            "privacy/restrictions.html",
+            form=form,
+            members=privacy.list_restricted(),
+            action_form=ActionForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/admin/gdpr/restrictions/<int:user_id>/lift")
+@login_required
+def lift_restriction(user_id: int):
+    _require_admin()
+    member = db.session.get(User, user_id)
+    if member is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        privacy.lift_restriction(current_actor(), member)
+        flash(_("La limitation est levée ; le membre en est informé."), "success")
+    return redirect(url_for("privacy.restrictions"))
