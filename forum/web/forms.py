@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from werkzeug.routing import IntegerConverter
+from wtforms import SelectChoice
 
 ID_MAX = 2**31 - 1  # the largest id a database integer column holds
 
@@ -22,3 +26,8 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's own parameter name
         kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Select and radio options from (value, label) pairs, in WTForms' own type."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]

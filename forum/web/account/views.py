@@ -11,6 +11,7 @@ from forum.extensions import limiter
 from forum.services import accounts, profiles, taxonomy
 from forum.web import current_actor, start_session
 from forum.web.account.forms import EndSessionsForm, PasswordChangeForm, ProfileForm
+from forum.web.forms import choices
 
 bp = Blueprint("account", __name__, url_prefix="/me")
 
@@ -73,11 +74,12 @@ def end_other_sessions():
 
 
 def _profile_form(form: ProfileForm) -> ProfileForm:
-    form.trades.choices = [(trade.id, trade.name) for trade in taxonomy.list_trades()]
-    form.region.choices = [("", _("— non précisée —"))] + list(profiles.regions().items())
-    form.edition.choices = [("", _("— non précisée —"))] + [
-        (number, _("%(n)de session", n=number)) for number in profiles.EDITIONS
-    ]
+    form.trades.choices = choices((trade.id, trade.name) for trade in taxonomy.list_trades())
+    form.region.choices = choices([("", _("— non précisée —")), *profiles.regions().items()])
+    form.edition.choices = choices(
+        [("", _("— non précisée —"))]
+        + [(number, _("%(n)de session", n=number)) for number in profiles.EDITIONS]
+    )
     return form
 
 

@@ -13,6 +13,7 @@ from forum.models import Topic, Trade
 from forum.services import taxonomy
 from forum.web import current_actor
 from forum.web.admin.forms import ActionForm, MergeForm, NameForm, NewTradeForm
+from forum.web.forms import choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 KINDS = {"trades": Trade, "topics": Topic}
@@ -32,7 +33,7 @@ def index():
 def _page(status: int = 200, **forms):
     groups = taxonomy.list_groups()
     new_trade = forms.get("new_trade") or NewTradeForm()
-    new_trade.group.choices = [(group.id, group.name) for group in groups]
+    new_trade.group.choices = choices((group.id, group.name) for group in groups)
     return (
         render_template(
             "admin/taxonomy.html",

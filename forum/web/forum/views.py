@@ -23,7 +23,7 @@ from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
 from forum.services import posting, profiles, taxonomy
 from forum.web import current_actor
-from forum.web.forms import optional_int
+from forum.web.forms import choices, optional_int
 from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
 
 bp = Blueprint("forum", __name__)
@@ -121,10 +121,11 @@ def topic(slug: str):
 
 
 def _thread_form_choices(form: ThreadForm) -> ThreadForm:
-    form.topic.choices = [("", _("— choisir un sujet —"))] + [
-        (topic.id, topic.name) for topic in taxonomy.list_topics()
-    ]
-    form.trades.choices = [(trade.id, trade.name) for trade in taxonomy.list_trades()]
+    form.topic.choices = choices(
+        [("", _("— choisir un sujet —"))]
+        + [(topic.id, topic.name) for topic in taxonomy.list_topics()]
+    )
+    form.trades.choices = choices((trade.id, trade.name) for trade in taxonomy.list_trades())
     return form
 
 

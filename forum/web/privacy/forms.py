@@ -14,6 +14,7 @@ from wtforms import (
 )
 
 from forum.web import BaseForm
+from forum.web.forms import choices
 from gdpr.requests import CHANNELS, KINDS
 
 
@@ -23,10 +24,12 @@ class EraseForm(BaseForm):
     )
     content = RadioField(
         _l("Vos messages"),
-        choices=[
-            ("anonymise", _l("Les garder, signés « Ancien membre »")),
-            ("delete", _l("Les supprimer (un repère « message supprimé » reste à leur place)")),
-        ],
+        choices=choices(
+            [
+                ("anonymise", _l("Les garder, signés « Ancien membre »")),
+                ("delete", _l("Les supprimer (un repère « message supprimé » reste à leur place)")),
+            ]
+        ),
         validate_choice=False,
         default="anonymise",
     )
@@ -38,10 +41,10 @@ class ActionForm(BaseForm):
 
 class RequestForm(BaseForm):
     kind = SelectField(
-        _l("Type de demande"), choices=[(k, k) for k in KINDS], validate_choice=False
+        _l("Type de demande"), choices=choices((k, k) for k in KINDS), validate_choice=False
     )
     channel = SelectField(
-        _l("Reçue par"), choices=[(c, c) for c in CHANNELS], validate_choice=False
+        _l("Reçue par"), choices=choices((c, c) for c in CHANNELS), validate_choice=False
     )
     received_on = StringField(_l("Reçue le (AAAA-MM-JJ)"), render_kw={"inputmode": "numeric"})
     details = TextAreaField(_l("Qui, et comment lui répondre"), render_kw={"rows": 3})
