@@ -28,6 +28,7 @@ RETENTION_DEFAULTS = {
     "export_archive": 7,
     "deleted_post": 30,
     "consent_proof": 1826,  # 5 years after the end of the relationship
+    "outbox": 30,  # .eml files written when no SMTP server is configured
 }
 
 # Argon2id parameters: argon2-cffi's RFC 9106 "low memory" profile.

@@ -76,3 +76,17 @@ def send(to: str, template: str, *, locale: str | None = None, **context: object
         log.error("mail %r not sent: %s", template, type(error).__name__)
         return False
     return True
+
+
+def forget(address: str) -> int:
+    """Delete the outbox files sent to ADDRESS (erasure); SMTP mail is no longer ours."""
+    outbox = Path(current_app.config["MAIL_OUTBOX"])
+    if not outbox.exists():
+        return 0
+    removed = 0
+    for path in outbox.glob("*.eml"):
+        recipient = path.read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        if f"To: {address}".encode() in recipient:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -15,7 +16,14 @@ from forum.models import LoginEvent, Post, PostRevision, User
 from forum.models.base import utcnow
 from forum.services import accounts, privacy
 from gdpr import retention
-from gdpr.models import ConsentEvent, ExportArchive, HoldRecord
+from gdpr.models import (
+    ConsentEvent,
+    ExportArchive,
+    HoldAccess,
+    HoldReading,
+    HoldRecord,
+    SubjectRequest,
+)
 from gdpr.retention import Rule
 
 WARNING_NOTICE_DAYS = 30  # between the warning e-mail and the erasure
@@ -126,6 +134,40 @@ def login_history(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return count
 
 
+def closed_requests(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Data-subject requests, five years after they were closed (proof of compliance)."""
+    due = select(SubjectRequest.id).where(SubjectRequest.closed_at < cutoff)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        session.execute(delete(SubjectRequest).where(SubjectRequest.id.in_(due)))
+    return count
+
+
+def hold_accesses(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """The log of access to held data, five years after the request."""
+    due = select(HoldAccess.id).where(HoldAccess.requested_at < cutoff)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        ids = list(session.scalars(due))
+        session.execute(delete(HoldReading).where(HoldReading.access_id.in_(ids)))
+        session.execute(delete(HoldAccess).where(HoldAccess.id.in_(ids)))
+    return count
+
+
+def outbox_mails(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Mail written to the outbox folder (no SMTP server): addresses in files, 30 days."""
+    folder = Path(current_app.config["MAIL_OUTBOX"])
+    due = [
+        path
+        for path in (folder.glob("*.eml") if folder.exists() else [])
+        if datetime.fromtimestamp(path.stat().st_mtime, UTC) < cutoff
+    ]
+    if not dry_run:
+        for path in due:
+            path.unlink(missing_ok=True)
+    return len(due)
+
+
 RETENTION_RULES = [
     Rule("unverified_accounts", "unverified_account", unverified_accounts),
     Rule("deleted_posts", "deleted_post", deleted_posts),
@@ -135,6 +177,9 @@ RETENTION_RULES = [
     Rule("consent_proofs", "consent_proof", consent_proofs),
     Rule("legal_hold", "legal_hold", legal_hold),
     Rule("login_history", "login_history", login_history),
+    Rule("closed_requests", "consent_proof", closed_requests),
+    Rule("hold_accesses", "consent_proof", hold_accesses),
+    Rule("outbox_mails", "outbox", outbox_mails),
 ]
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gdpr.crypto import Vault
-from gdpr.models import HoldAccess, HoldRecord, utcnow
+from gdpr.models import HoldAccess, HoldReading, HoldRecord, utcnow
 
 
 class AccessRefused(Exception):
@@ -32,17 +32,32 @@ def request_access(session: Session, *, item: str, reason: str, admin_ref: str) 
 
 
 def approve(access: HoldAccess, *, admin_ref: str) -> None:
-    """A second admin approves; the one who asked cannot."""
+    """A second admin approves, once; the one who asked cannot."""
     if admin_ref == access.requested_by_ref:
         raise AccessRefused("the admin who asked cannot approve")
+    if access.approved_at is not None:
+        raise AccessRefused("already approved")
     access.approved_by_ref = admin_ref
     access.approved_at = utcnow()
 
 
-def reveal(session: Session, vault: Vault, access: HoldAccess) -> list[tuple[str, datetime]]:
+def reveal(
+    session: Session, vault: Vault, access: HoldAccess, *, reader_ref: str
+) -> list[tuple[str, datetime]]:
     """The (address, time) pairs held for an approved request; each reading is logged."""
     if access.approved_at is None:
         raise AccessRefused("not approved")
-    access.revealed_at = utcnow()
+    now = utcnow()
+    access.revealed_at = now
+    session.add(HoldReading(access_id=access.id, reader_ref=reader_ref, at=now))
     records = session.scalars(select(HoldRecord).where(HoldRecord.item == access.item))
     return [(vault.decrypt(held.ip_encrypted), held.at) for held in records]
+
+
+def rotate(session: Session, vault: Vault) -> int:
+    """Re-encrypt every held address under the primary key."""
+    rotated = 0
+    for held in session.scalars(select(HoldRecord)):
+        held.ip_encrypted = vault.rotate(held.ip_encrypted)
+        rotated += 1
+    return rotated

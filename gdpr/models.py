@@ -268,3 +268,18 @@ class HoldAccess(Base):
 
     def __repr__(self) -> str:
         return f"<HoldAccess {self.id} {self.item}>"
+
+
+class HoldReading(Base):
+    """Each time held data was read: which access, by whom, when (append-only)."""
+
+    __tablename__ = "gdpr_hold_readings"
+    __table_args__ = {"info": {"subject": "reader_ref"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
+    access_id: Mapped[int] = mapped_column(index=True, info=NONE)
+    reader_ref: Mapped[str] = mapped_column(String(64), info=ADMIN)
+    at: Mapped[datetime] = mapped_column(info=NONE)
+
+    def __repr__(self) -> str:
+        return f"<HoldReading {self.id} of {self.access_id}>"

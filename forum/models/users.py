@@ -61,7 +61,9 @@ user_trades = Table(
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = {"info": {"subject": "id"}}
+    # AUTOINCREMENT: SQLite must never give an erased member's id to a new account, since
+    # proofs kept after erasure (consents, requests) refer to it.
+    __table_args__ = {"info": {"subject": "id"}, "sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
     username: Mapped[str] = mapped_column(String(30), info=IDENTITY)

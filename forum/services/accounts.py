@@ -19,7 +19,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import LoginEvent, Role, User
 from forum.models.base import utcnow
-from gdpr import consent
+from gdpr import consent, legal_hold
 from gdpr.crypto import Vault
 
 log = logging.getLogger(__name__)
@@ -430,7 +430,7 @@ def list_logins(user: User, limit: int = 10) -> list[tuple[datetime, str | None]
 
 
 def rotate_keys() -> int:
-    """Re-encrypt every e-mail address under the primary key, one row at a time (no downtime)."""
+    """Re-encrypt every address (e-mail, IP) under the primary key, row by row (no downtime)."""
     rotated = 0
     for user_id in db.session.scalars(select(User.id)).all():
         user = db.session.get(User, user_id)
@@ -443,4 +443,6 @@ def rotate_keys() -> int:
         event = db.session.get(LoginEvent, event_id)
         event.ip_encrypted = vault().rotate(event.ip_encrypted)
         db.session.commit()
+    legal_hold.rotate(db.session, vault())  # the held addresses too (LCEN)
+    db.session.commit()
     return rotated

@@ -6,6 +6,7 @@ Erasure and retention share one code path: `_erase_member`.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
@@ -32,11 +34,13 @@ from gdpr.models import (
     ErasureCertificate,
     ExportArchive,
     HoldAccess,
+    ReviewTask,
     SubjectRequest,
     Tombstone,
 )
 from gdpr.models import metadata as gdpr_metadata
 
+log = logging.getLogger(__name__)
 FORMER_MEMBER_MENTION = "@ancien-membre"
 CONTENT_CHOICES = ("anonymise", "delete")
 
@@ -59,7 +63,8 @@ def list_exports(user: User) -> list[ExportArchive]:
 
 def request_export(actor: User) -> ExportArchive:
     """Record the request and build the archive (a job); the member is told when it is ready."""
-    pending = [a for a in list_exports(actor) if a.status == "pending"]
+    stale = utcnow() - timedelta(hours=1)  # a job that never finished must not block a new one
+    pending = [a for a in list_exports(actor) if a.status == "pending" and a.requested_at > stale]
     if pending:
         return pending[0]
     request = gdpr_requests.record(
@@ -110,6 +115,17 @@ def export_data(user: User) -> dict[str, Any]:
             for post in posts
         ],
         "logins": [{"at": at, "ip": ip} for at, ip in accounts.list_logins(user, limit=1000)],
+        "requests": [
+            {
+                "kind": r.kind,
+                "channel": r.channel,
+                "received_at": r.received_at,
+                "due_at": r.due_at,
+                "status": r.status,
+                "outcome": r.outcome,
+            }
+            for r in list_requests(user)
+        ],
         "consents": [
             {
                 "purpose": e.purpose,
@@ -130,6 +146,19 @@ def export_data(user: User) -> dict[str, Any]:
 @jobs.job("build_export")
 def build_export(*, archive_id: int) -> None:
     """Write the ZIP (data.json, schema.json, index.html, posts/*.md) and tell its owner."""
+    try:
+        _build_export(archive_id)
+    except Exception:
+        db.session.rollback()
+        archive = db.session.get(ExportArchive, archive_id)
+        if archive is not None:
+            archive.status = "failed"
+            db.session.commit()
+        log.exception("export %s failed", archive_id)
+        raise
+
+
+def _build_export(archive_id: int) -> None:
     archive = db.session.get(ExportArchive, archive_id)
     if archive is None or archive.status != "pending":
         return
@@ -284,7 +313,14 @@ def run_due_erasures(now: datetime | None = None) -> list[ErasureCertificate]:
         .where(Erasure.due_at <= now, Erasure.cancelled_at.is_(None), Erasure.executed_at.is_(None))
         .order_by(Erasure.id)
     ).all()
-    return [_execute(scheduled) for scheduled in due]
+    certificates = []
+    for scheduled_id in [scheduled.id for scheduled in due]:
+        try:
+            certificates.append(_execute(db.session.get(Erasure, scheduled_id)))
+        except Exception:  # one failure must not keep the others waiting; retried next run
+            db.session.rollback()
+            log.exception("erasure %s failed; it will be retried", scheduled_id)
+    return certificates
 
 
 def _execute(scheduled: Erasure) -> ErasureCertificate:
@@ -359,12 +395,16 @@ def reapply_erasures() -> int:
     """After a backup restore: erase again every member erased since (tombstones). Idempotent."""
     path = _tombstone_file()
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    known = {row.digest: row.content for row in db.session.scalars(select(Tombstone))}
-    known |= {entry["digest"]: entry["content"] for entry in map(json.loads, filter(None, lines))}
+    known = {
+        row.digest: (row.content, row.erased_at) for row in db.session.scalars(select(Tombstone))
+    }
+    for entry in map(json.loads, filter(None, lines)):
+        known[entry["digest"]] = (entry["content"], datetime.fromisoformat(entry["erased_at"]))
     erased = 0
-    for digest, content in known.items():
+    for digest, (content, erased_at) in known.items():
         user = db.session.scalar(select(User).where(User.email_hash == digest))
-        if user is not None:
+        # Someone who registered again after the erasure is a new account: left alone.
+        if user is not None and user.created_at < erased_at:
             erase_now(user, content=content)
             erased += 1
         db.session.commit()
@@ -379,6 +419,7 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
         or_(PostRevision.post_id.in_(posts), PostRevision.editor_id == user.id)
     )
     if content == "delete":
+        counts["quotes"] = _scrub_quotes(posts)
         counts["revisions"] = db.session.execute(
             delete(PostRevision).where(PostRevision.id.in_(revisions))
         ).rowcount
@@ -412,10 +453,24 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
     counts["exports"] = delete_archives(
         select(ExportArchive).where(ExportArchive.subject_ref == _ref(user))
     )
+    counts["mails"] = mail.forget(accounts.email_of(user))
     user.trades = []
     db.session.delete(user)
     counts["accounts"] = 1
     return counts
+
+
+QUOTED_BLOCK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
+
+
+def _scrub_quotes(their_posts) -> int:
+    """Posts quoting a deleted member lose the quoted text, not just the name above it."""
+    changed = 0
+    for post in db.session.scalars(select(Post).where(Post.quoted_post_id.in_(their_posts))):
+        post.source = QUOTED_BLOCK.sub(_("> *(message supprimé)*") + "\n\n", post.source, count=1)
+        post.html = markup.render(post.source)
+        changed += 1
+    return changed
 
 
 def _scrub_mentions(username: str) -> int:
@@ -504,7 +559,13 @@ def close_request(request: SubjectRequest, *, outcome: str) -> None:
 
 
 def extend_request(request: SubjectRequest, *, reason: str) -> None:
-    gdpr_requests.extend(request, reason.strip()[:500] or "complexity")
+    """Extend an open request to three months; the reason is required (art. 12(3))."""
+    reason = reason.strip()
+    if request.closed_at is not None:
+        raise InvalidInput("reason", _("Cette demande est close."))
+    if not 0 < len(reason) <= 500:
+        raise InvalidInput("reason", _("Indiquez le motif de la prolongation."))
+    gdpr_requests.extend(request, reason)
     db.session.commit()
 
 
@@ -624,7 +685,9 @@ def approve_hold_access(actor: User, access: HoldAccess) -> None:
     try:
         legal_hold.approve(access, admin_ref=_ref(actor))
     except legal_hold.AccessRefused as error:
-        raise InvalidInput("approve", _("Un autre administrateur doit approuver.")) from error
+        raise InvalidInput(
+            "approve", _("Un autre administrateur doit approuver, une seule fois.")
+        ) from error
     db.session.commit()
 
 
@@ -634,9 +697,14 @@ def reveal_hold(actor: User, access: HoldAccess) -> list[tuple[str, datetime]]:
         policy.is_admin(actor) and _ref(actor) in (access.requested_by_ref, access.approved_by_ref)
     )
     try:
-        found = legal_hold.reveal(db.session, accounts.vault(), access)
+        found = legal_hold.reveal(db.session, accounts.vault(), access, reader_ref=_ref(actor))
     except legal_hold.AccessRefused as error:
         raise NotAllowed from error
+    except InvalidToken as error:  # encrypted under a key no longer configured
+        db.session.rollback()
+        raise InvalidInput(
+            "access", _("Ces données sont illisibles avec les clés actuelles.")
+        ) from error
     db.session.commit()
     return found
 
@@ -683,6 +751,10 @@ def lift_restriction(actor: User, member: User) -> None:
     policy.require(policy.is_admin(actor))
     member.restricted_at = None
     member.restriction_reason = None
+    lifted = gdpr_requests.record(
+        db.session, kind="restriction", channel="e-mail", subject_ref=_ref(member)
+    )
+    gdpr_requests.close(lifted, outcome="restriction lifted")
     db.session.commit()
     mail.send(
         accounts.email_of(member),
@@ -690,3 +762,23 @@ def lift_restriction(actor: User, member: User) -> None:
         locale=member.locale,
         username=member.username,
     )
+
+
+# --- after erasure: review tasks and certificates ---------------------------------------------
+
+
+def list_review_tasks() -> list[ReviewTask]:
+    query = select(ReviewTask).where(ReviewTask.resolved_at.is_(None))
+    return list(db.session.scalars(query.order_by(ReviewTask.id)))
+
+
+def list_certificates(limit: int = 50) -> list[ErasureCertificate]:
+    query = select(ErasureCertificate).order_by(ErasureCertificate.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def resolve_review_task(actor: User, task: ReviewTask) -> None:
+    """An admin has looked at the residue (edited or redacted the text) and closes the task."""
+    policy.require(policy.is_admin(actor))
+    task.resolved_at = utcnow()
+    db.session.commit()

@@ -35,7 +35,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email_hash', name=op.f('uq_users_email_hash')),
     sa.UniqueConstraint('username_key', name=op.f('uq_users_username_key')),
-    info={'subject': 'id'}
+    info={'subject': 'id'},
+    sqlite_autoincrement=True,
     )
     op.create_table('gdpr_consent_events',
     sa.Column('id', sa.Integer(), nullable=False),

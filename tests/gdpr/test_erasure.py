@@ -8,7 +8,7 @@ from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, User
 from forum.services import accounts, posting, privacy
 from gdpr.models import Erasure, ErasureCertificate, ReviewTask, Tombstone
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_thread, make_user
 from tests.gdpr.conftest import MEMBER, dump, make_member_with_a_past
 
 
@@ -51,13 +51,25 @@ def test_the_link_in_the_mail_cancels_the_erasure(app, client, outbox, time_mach
         _schedule(member)
     link = outbox.last_link(MEMBER["email"], "/me/privacy/erase/cancel/")
 
-    page = client.get(link).get_data(as_text=True)
+    confirm = client.get(link).get_data(as_text=True)
+    page = client.post(link).get_data(as_text=True)
     time_machine.shift(60 * 60 * 24 * 8)
 
     with app.app_context():
         assert privacy.run_due_erasures() == []
         assert accounts.get_user_by_username(MEMBER["username"]) is not None
-    assert "annulé" in page
+    assert 'method="post"' in confirm and "annulé" in page
+
+
+def test_opening_the_link_alone_cancels_nothing(app, client, outbox, time_machine):
+    with app.app_context():
+        member, *_ = make_member_with_a_past()
+        _schedule(member)
+    client.get(outbox.last_link(MEMBER["email"], "/me/privacy/erase/cancel/"))
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    with app.app_context():
+        assert len(privacy.run_due_erasures()) == 1
 
 
 def test_logging_in_during_the_grace_period_cancels_the_erasure(app, client, time_machine):
@@ -79,19 +91,49 @@ def test_logging_in_during_the_grace_period_cancels_the_erasure(app, client, tim
         assert privacy.run_due_erasures() == []
 
 
-def test_after_erasure_the_database_holds_none_of_the_members_identifiers(app_ctx, time_machine):
+def test_after_erasure_the_database_holds_none_of_the_members_identifiers(
+    app_ctx, time_machine, outbox
+):
     member, thread, own = make_member_with_a_past()
+    accounts.authenticate(MEMBER["username"], PASSWORD, ip="203.0.113.77")
+    posting.reply(member, thread, body="Avec l'adresse", ip="203.0.113.78")
     identifiers = [MEMBER["username"], MEMBER["email"], MEMBER["display_name"], MEMBER["bio"]]
     before = dump().lower()
     assert all(value.lower() in before for value in identifiers[:1] + identifiers[2:])
+    _schedule(member)
+    assert outbox.to(MEMBER["email"])  # the notice, in a .eml file of the outbox
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    (certificate,) = privacy.run_due_erasures()
+
+    after = dump().lower()
+    for value in [*identifiers, "203.0.113.77", "203.0.113.78"]:
+        assert value.lower() not in after
+    assert "tourneuse" not in after and "tournesol" not in after
+    assert certificate.residues == 0
+    assert outbox.to(MEMBER["email"]) == []
+
+
+def test_an_accented_name_is_scrubbed_and_found_whatever_the_case(app_ctx, time_machine):
+    member = make_user(username="Élodie-Ébène", email="elodie@exemple.fr")
+    thread = make_thread()
+    posting.reply(make_user(), thread, body="Merci @élodie-ébène !")
+    posting.reply(make_user(), thread, body="ÉLODIE-ÉBÈNE avait raison.")
 
     (certificate,) = _erase(member, time_machine)
 
     after = dump().lower()
-    for value in identifiers:
-        assert value.lower() not in after
-    assert "tourneuse" not in after and "tournesol" not in after
-    assert certificate.residues == 0
+    assert "@élodie-ébène" not in after and "@ancien-membre" in after
+    assert certificate.residues == 2  # the plain-text name: source and html
+
+
+def test_a_deleting_erasure_also_removes_the_quoted_text(app_ctx, time_machine):
+    member, thread, own = make_member_with_a_past()
+    posting.edit_post(member, own, body="Mon secret : j'habite rue des Lilas")
+
+    _erase(member, time_machine, content="delete")
+
+    assert "rue des lilas" not in dump().lower()
 
 
 def test_the_threads_still_read_well_after_an_anonymising_erasure(app, client, time_machine):
@@ -172,13 +214,59 @@ def test_reapplying_erasures_after_a_backup_restore_erases_again(app_ctx, time_m
     _erase(member, time_machine)
     db.session.execute(db.delete(Tombstone))  # the restored backup predates the erasure
     db.session.commit()
+    time_machine.move_to("2026-01-01 10:00", tick=False)  # the account as the old backup had it
     restored = make_user(username="mathilde-tourneuse", email=MEMBER["email"])
+    time_machine.move_to("2026-07-01 10:00", tick=False)
 
     erased = privacy.reapply_erasures()
 
     assert erased == 1
     assert db.session.get(User, restored.id) is None
     assert privacy.reapply_erasures() == 0
+
+
+def test_someone_who_registers_again_after_an_erasure_is_not_erased_again(app_ctx, time_machine):
+    member, *_ = make_member_with_a_past()
+    _erase(member, time_machine)
+    time_machine.shift(60 * 60 * 24 * 30)
+    newcomer = make_user(username="mathilde-revenue", email=MEMBER["email"])
+
+    assert privacy.reapply_erasures() == 0
+    assert db.session.get(User, newcomer.id) is not None
+
+
+def test_an_erased_members_id_is_never_given_to_a_new_account(app_ctx, time_machine):
+    make_user(username="premiere")
+    last = make_user(username="derniere")
+    _erase(last, time_machine)
+
+    newcomer = make_user(username="nouvelle")
+
+    assert newcomer.id > last.id
+
+
+def test_one_failing_erasure_does_not_stop_the_others(app_ctx, time_machine, monkeypatch):
+    first, *_ = make_member_with_a_past()
+    second = make_user(username="deuxieme")
+    _schedule(first)
+    _schedule(second)
+    time_machine.shift(60 * 60 * 24 * 8)
+    real = privacy._erase_member
+    monkeypatch.setattr(
+        privacy,
+        "_erase_member",
+        lambda user, scheduled: (
+            (_ for _ in ()).throw(RuntimeError("disk full"))
+            if user is not None and user.id == first.id
+            else real(user, scheduled)
+        ),
+    )
+
+    certificates = privacy.run_due_erasures()
+
+    assert len(certificates) == 1
+    assert accounts.get_user_by_username("deuxieme") is None
+    assert accounts.get_user_by_username(MEMBER["username"]) is not None
 
 
 def test_the_cli_runs_due_erasures(app, runner, time_machine):

@@ -6,9 +6,10 @@ from sqlalchemy import select
 from forum import privacy as rules
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
-from forum.models import Role
+from forum.models import Role, User
 from forum.services import posting, privacy
 from gdpr.models import HoldAccess, HoldRecord
+from tests.conftest import IS_POSTGRES
 from tests.factories import PASSWORD, make_thread, make_user
 from tests.gdpr.conftest import MEMBER, dump, make_member_with_a_past
 
@@ -79,3 +80,25 @@ def test_held_data_survives_erasure_and_is_purged_after_a_year(app_ctx, time_mac
     assert len(kept) == 1 and MEMBER["username"] not in dump()
     assert outcomes["legal_hold"] == 1
     assert db.session.scalars(select(HoldRecord)).all() == []
+
+
+def test_held_addresses_stay_readable_after_a_key_rotation(app_factory, tmp_path):
+    shared = {} if IS_POSTGRES else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hold.db'}"}
+    old = "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXkhISE="
+    new = "bmV3LWtleS1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE="
+    with app_factory(DATA_KEYS=[old], **shared).app_context():
+        first, second = make_user(role=Role.ADMIN), make_user(role=Role.ADMIN)
+        member = make_user()
+        post = privacy_post(make_thread(author=member), member, "198.51.100.9")
+        access = privacy.request_hold_access(first, post_id=post.id, reason="Réquisition 2026/9")
+        privacy.approve_hold_access(second, access)
+        first_id, access_id = first.id, access.id
+    app_factory(DATA_KEYS=[new, old], **shared).test_cli_runner().invoke(
+        args=["gdpr", "rotate-keys"]
+    )
+
+    with app_factory(DATA_KEYS=[new], **shared).app_context():
+        admin = db.session.get(User, first_id)
+        ((address, _),) = privacy.reveal_hold(admin, db.session.get(HoldAccess, access_id))
+
+    assert address == "198.51.100.9"

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Role, User
-from forum.services import accounts
+from forum.services import accounts, privacy
 from gdpr.models import Erasure, SubjectRequest
 from tests.conftest import IS_POSTGRES
 from tests.factories import PASSWORD, make_user
@@ -141,3 +141,47 @@ def test_the_privacy_page_lists_the_inventory_with_durations(client):
 
     assert "Inventaire détaillé" in page
     assert "member profile" in page and "1826 jours" in page and "730 jours" in page
+
+
+def test_an_extension_needs_a_reason_and_an_open_request(app, login_as, client):
+    login_as(Role.ADMIN)
+    client.post(
+        "/admin/gdpr/requests",
+        data={
+            "kind": "access",
+            "channel": "letter",
+            "received_on": "2026-01-10",
+            "details": "Lettre",
+        },
+    )
+    with app.app_context():
+        request_id = db.session.scalar(select(SubjectRequest.id))
+
+    page = client.post(
+        f"/admin/gdpr/requests/{request_id}/extend", data={"reason": " "}, follow_redirects=True
+    ).get_data(as_text=True)
+
+    with app.app_context():
+        assert db.session.get(SubjectRequest, request_id).extension_reason is None
+    assert "Indiquez le motif" in page
+
+
+def test_a_failed_export_does_not_block_the_next_one(app_ctx, monkeypatch):
+    member = make_user()
+    monkeypatch.setattr(privacy, "_build_export", lambda archive_id: 1 / 0)
+
+    with pytest.raises(ZeroDivisionError):
+        privacy.request_export(member)
+    monkeypatch.undo()
+    archive = privacy.request_export(member)
+
+    statuses = sorted(a.status for a in privacy.list_exports(member))
+    assert statuses == ["failed", "ready"] and archive.status == "ready"
+
+
+def test_the_review_page_lists_residues_and_certificates(login_as, client):
+    login_as(Role.ADMIN)
+
+    page = client.get("/admin/gdpr/review").get_data(as_text=True)
+
+    assert "Rien à revoir." in page and "Certificats d" in page

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from forum import privacy as rules
 from forum.extensions import db
-from forum.models import Post, User
+from forum.models import LoginEvent, Post, User
 from forum.services import accounts, posting, privacy
-from gdpr import consent
+from gdpr import consent, legal_hold, requests
 from gdpr.models import ConsentEvent, ExportArchive, PurgeLog
 from tests.factories import PASSWORD, make_post, make_thread, make_user
 
@@ -63,6 +63,27 @@ def four_years(app_ctx, time_machine):
             db.session, subject_ref="9999", purpose="terms", given=True, via="test"
         )
         event.subject_ended_at = at(ended)
+    for when in ("2026-01-01", "2026-11-01"):  # six months: the first is due
+        db.session.add(LoginEvent(user_id=author.id, at=at(when)))
+    for when in ("2025-06-01", "2026-06-01"):  # one year: the first is due
+        legal_hold.record(
+            db.session,
+            accounts.vault(),
+            subject_ref="1",
+            item="post:1",
+            ip="192.0.2.1",
+            at=at(when),
+        )
+    for when in ("2020-01-01", "2025-01-01"):  # five years after closing: the first is due
+        old = requests.record(
+            db.session, kind="access", channel="letter", received_at=at(when), details="x"
+        )
+        requests.close(old, outcome="done")
+        old.closed_at = at(when)
+        access = legal_hold.request_access(
+            db.session, item="post:1", reason="Réquisition", admin_ref="1"
+        )
+        access.requested_at = at(when)
     db.session.commit()
     time_machine.move_to(NOW, tick=False)
     return users
@@ -75,8 +96,11 @@ EXPECTED_FIRST_RUN = {
     "inactive_warnings": 2,
     "inactive_accounts": 1,
     "consent_proofs": 1,
-    "legal_hold": 0,
-    "login_history": 0,
+    "legal_hold": 1,
+    "login_history": 1,
+    "closed_requests": 1,
+    "hold_accesses": 1,
+    "outbox_mails": 0,  # the files are written now, by the real clock
 }
 
 

@@ -35,7 +35,7 @@ from forum.web.privacy.forms import (
     RestrictionForm,
 )
 from gdpr import requests as gdpr_requests
-from gdpr.models import HoldAccess, SubjectRequest
+from gdpr.models import HoldAccess, ReviewTask, SubjectRequest
 
 bp = Blueprint("privacy", __name__)
 
@@ -182,8 +182,12 @@ def cancel_own_erasure():
     return redirect(url_for("privacy.centre"))
 
 
-@bp.get("/me/privacy/erase/cancel/<token>")
+@bp.route("/me/privacy/erase/cancel/<token>", methods=["GET", "POST"])
 def cancel_erasure(token: str):
+    """The mailed link shows a button; only the POST cancels (mail scanners follow links)."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("privacy/cancel.html", form=form)
     try:
         cancelled = privacy.cancel_erasure_by_token(token)
     except tokens.TokenInvalid:
@@ -258,7 +262,10 @@ def extend_request(request_id: int):
     _require_admin()
     form = ExtendRequestForm()
     if form.validate_on_submit():
-        privacy.extend_request(_request(request_id), reason=form.reason.data or "")
+        try:
+            privacy.extend_request(_request(request_id), reason=form.reason.data or "")
+        except InvalidInput as error:
+            flash(error.message, "error")
     return redirect(url_for("privacy.requests_register"))
 
 
@@ -328,7 +335,11 @@ def approve_hold_access(access_id: int):
 def reveal_hold(access_id: int):
     _require_admin()
     access = _access(access_id)
-    held = privacy.reveal_hold(current_actor(), access)
+    try:
+        held = privacy.reveal_hold(current_actor(), access)
+    except InvalidInput as error:
+        flash(error.message, "error")
+        return redirect(url_for("privacy.legal_hold"))
     return render_template("privacy/legal_hold_reveal.html", access=access, held=held)
 
 
@@ -371,3 +382,27 @@ def lift_restriction(user_id: int):
         privacy.lift_restriction(current_actor(), member)
         flash(_("La limitation est levée ; le membre en est informé."), "success")
     return redirect(url_for("privacy.restrictions"))
+
+
+@bp.get("/admin/gdpr/review")
+@login_required
+def review_tasks():
+    _require_admin()
+    return render_template(
+        "privacy/review.html",
+        tasks=privacy.list_review_tasks(),
+        certificates=privacy.list_certificates(),
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/admin/gdpr/review/<int:task_id>/resolve")
+@login_required
+def resolve_review_task(task_id: int):
+    _require_admin()
+    task = db.session.get(ReviewTask, task_id)
+    if task is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        privacy.resolve_review_task(current_actor(), task)
+    return redirect(url_for("privacy.review_tasks"))
