@@ -66,6 +66,13 @@ def can_view_profile(actor: User | None, user: User) -> bool:
     )
 
 
+def can_read_post_of(actor: User | None, author: User | None) -> bool:
+    """A restricted member's posts are masked for others while the dispute lasts (art. 18)."""
+    if author is None or not author.is_restricted:
+        return True
+    return actor is not None and (actor.id == author.id or is_admin(actor))
+
+
 def can_see_profile_field(actor: User | None, user: User, shown: bool) -> bool:
     """A profile field beyond the username: only if its owner chose to show it."""
     return shown or (actor is not None and actor.id == user.id)

@@ -83,3 +83,17 @@ def test_every_reference_to_a_member_is_handled_by_the_erasure(app_ctx, time_mac
                 if count:
                     left.append(f"{table.name}.{column.name}")
     assert left == []
+
+
+def test_every_retention_duration_of_the_inventory_is_applied_by_a_rule():
+    from forum.privacy import RETENTION_RULES
+
+    named = {
+        column.info["personal"].retention
+        for metadata in (db.metadata, gdpr.models.metadata)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.info["personal"], PersonalData)
+    }
+
+    assert named <= {rule.retention for rule in RETENTION_RULES}

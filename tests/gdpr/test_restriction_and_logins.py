@@ -37,6 +37,20 @@ def test_an_admin_freezes_a_members_data_and_lifts_it(app, login_as, client, out
     assert "La limitation de vos données est levée" in subjects
 
 
+def test_a_restricted_members_posts_are_masked_for_others(app, login_as, client):
+    with app.app_context():
+        member = make_user(username="lea")
+        thread = make_thread(author=member, body="Texte de Léa")
+        path = f"/t/{thread.id}-{thread.slug}"
+        privacy.restrict(
+            make_user(role=Role.ADMIN, username="chef"), username="lea", reason="Litige"
+        )
+
+    page = client.get(path).get_data(as_text=True)
+
+    assert "Texte de Léa" not in page and "examen d'une contestation" in page
+
+
 def test_a_restriction_needs_a_known_member_and_a_reason(app_ctx):
     admin = make_user(role=Role.ADMIN)
 
