@@ -23,6 +23,7 @@ from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.models import User
 from forum.web import account, admin, auth, current_actor, main
 from forum.web import forum as forum_web
+from forum.web import moderation as moderation_web
 from forum.web import privacy as privacy_web
 from forum.web.forms import IdConverter
 
@@ -74,7 +75,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Registered first, so it runs last: after Flask-Login has set its cookie.
     app.after_request(_security_headers)
     _init_extensions(app)
-    for blueprint in (main.bp, auth.bp, account.bp, forum_web.bp, admin.bp, privacy_web.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        account.bp,
+        forum_web.bp,
+        admin.bp,
+        privacy_web.bp,
+        moderation_web.bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     cli.register(app)

@@ -32,7 +32,7 @@ def can_create_thread(actor: User | None) -> bool:
 
 
 def can_reply(actor: User | None, thread: Thread) -> bool:
-    return is_member(actor)
+    return is_member(actor) and (not thread.is_locked or is_moderator(actor))
 
 
 def can_edit_post(actor: User | None, post: Post) -> bool:
@@ -51,8 +51,34 @@ def can_see_post_history(actor: User | None, post: Post) -> bool:
     return is_moderator(actor)
 
 
+def can_quote(actor: User | None, post: Post) -> bool:
+    return can_quote_post(actor, post) and not post.is_hidden
+
+
 def can_see_deleted_text(actor: User | None, post: Post) -> bool:
     return is_moderator(actor) or (actor is not None and actor.id == post.author_id)
+
+
+def can_report_post(actor: User | None, post: Post) -> bool:
+    return is_member(actor) and actor.id != post.author_id and not post.is_deleted
+
+
+def can_moderate(actor: User | None) -> bool:
+    """Reports, the queue, the log and every moderation action: moderators and admins only."""
+    return is_moderator(actor)
+
+
+def can_hide_post(actor: User | None, post: Post) -> bool:
+    return is_moderator(actor)  # coet_staff is a role, not a flag: it can never be a moderator
+
+
+def can_see_hidden_post(actor: User | None, post: Post) -> bool:
+    return is_moderator(actor) or (actor is not None and actor.id == post.author_id)
+
+
+def can_manage_thread(actor: User | None, thread: Thread) -> bool:
+    """Lock, unlock, pin, unpin."""
+    return is_moderator(actor)
 
 
 def can_manage_taxonomy(actor: User | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base
@@ -23,6 +23,14 @@ WRITING = personal("content", purpose="publication", basis="contract", retention
 # Derived from the source: erased with it, not exported twice.
 RENDERED = personal(
     "content", purpose="publication", basis="contract", retention="account", export=False
+)
+
+MODERATED_BY = personal(
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="account",
+    erase=Erase.ANONYMISE,
 )
 
 thread_trades = Table(
@@ -56,6 +64,9 @@ class Thread(Base):
     last_posted_at: Mapped[datetime] = mapped_column(info=NOT_PERSONAL)
     last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=AUTHOR)
     is_pinned: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
+    is_locked: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=NOT_PERSONAL
+    )
 
     topic: Mapped[Topic] = relationship()
     trades: Mapped[list[Trade]] = relationship(secondary=thread_trades, order_by=Trade.name)
@@ -91,18 +102,26 @@ class Post(Base):
     quoted_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL"), index=True, info=NOT_PERSONAL
     )
+    # Hidden by a moderator: a placeholder with the reason; the author and moderators still see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATED_BY)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500), info=NOT_PERSONAL)
     # Optimistic locking: two edits of the same version cannot both win silently.
     version: Mapped[int] = mapped_column(default=1, server_default="1", info=NOT_PERSONAL)
 
     __mapper_args__ = {"version_id_col": version}
 
     thread: Mapped[Thread] = relationship()
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     quoted_post: Mapped[Post | None] = relationship(remote_side=[id])
 
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.id} in {self.thread_id}>"

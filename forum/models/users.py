@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from forum.models.base import Base, utcnow
 from forum.models.taxonomy import Trade
@@ -149,6 +149,13 @@ class User(Base):
     @property
     def is_restricted(self) -> bool:
         return self.restricted_at is not None
+
+    @validates("role")
+    def _refuse_staff_moderation(self, _key: str, role: Role) -> Role:
+        """COET-MOF staff never moderate: such an account cannot become moderator or admin."""
+        if self.role is Role.COET_STAFF and role in (Role.MODERATOR, Role.ADMIN):
+            raise ValueError("a coet_staff account cannot become moderator or admin")
+        return role
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_epoch}"

@@ -417,7 +417,13 @@ def set_role(username: str, role: Role) -> User:
     user = get_user_by_username(username)
     if user is None:
         raise InvalidInput("username", _("Aucun membre ne porte ce nom."))
-    user.role = role
+    try:
+        user.role = role
+    except ValueError as error:
+        raise InvalidInput(
+            "role",
+            _("Un compte du COET-MOF ne peut pas devenir modérateur ni administrateur."),
+        ) from error
     db.session.commit()
     return user
 

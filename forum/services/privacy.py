@@ -23,7 +23,7 @@ from forum import documents, jobs, mail, markup, policy, tokens
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import Post, PostRevision, Thread, User
+from forum.models import ModerationAction, Post, PostRevision, Report, Thread, User
 from forum.models.base import utcnow
 from forum.services import accounts
 from gdpr import consent, erasure, export, legal_hold, register
@@ -450,6 +450,19 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
     db.session.execute(
         update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
     )
+    counts["reports"] = db.session.execute(
+        delete(Report).where(Report.reporter_id == user.id)
+    ).rowcount
+    # The moderation log stays (it is the proof of what was decided), without naming them.
+    db.session.execute(
+        update(ModerationAction).where(ModerationAction.member_id == user.id).values(member_id=None)
+    )
+    db.session.execute(
+        update(ModerationAction)
+        .where(ModerationAction.moderator_id == user.id)
+        .values(moderator_id=None)
+    )
+    db.session.execute(update(Post).where(Post.hidden_by_id == user.id).values(hidden_by_id=None))
     counts["exports"] = delete_archives(
         select(ExportArchive).where(ExportArchive.subject_ref == _ref(user))
     )

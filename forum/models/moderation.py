@@ -1,0 +1,93 @@
+"""Reports of posts and the append-only moderation log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.models.base import Base
+from gdpr.annotations import Erase, not_personal, personal
+
+if TYPE_CHECKING:
+    from forum.models.threads import Post
+    from forum.models.users import User
+
+NOT_PERSONAL = not_personal()
+REPORTER = personal(
+    "identity", purpose="moderation", basis="legitimate_interest", retention="account"
+)
+REPORT_TEXT = personal(
+    "content", purpose="moderation", basis="legitimate_interest", retention="account"
+)
+MODERATION = personal(
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="account",
+    erase=Erase.ANONYMISE,
+)
+
+
+class ReportReason(StrEnum):
+    SPAM = "spam"
+    HARASSMENT = "harassment"
+    OFF_TOPIC = "off_topic"
+    PERSONAL_DATA = "personal_data"
+    CHEATING = "cheating"
+    OTHER = "other"
+
+
+class Report(Base):
+    """A member's report of a post; who reported is seen by moderators only."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_open", "post_id", "resolved_at"),
+        {"info": {"subject": "reporter_id"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, info=REPORTER
+    )
+    reason: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)
+    comment: Mapped[str] = mapped_column(Text, default="", info=REPORT_TEXT)
+    created_at: Mapped[datetime] = mapped_column(info=REPORT_TEXT)
+    resolved_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
+    resolution: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
+
+    post: Mapped[Post] = relationship()
+    reporter: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Report {self.id} on {self.post_id}>"
+
+
+class ModerationAction(Base):
+    """One line of the moderation log: who did what, to what, when and why. Append-only."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = {"info": {"subject": "member_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATION)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, info=MODERATION
+    )  # the member concerned
+    action: Mapped[str] = mapped_column(String(30), info=NOT_PERSONAL)
+    target: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)  # "post:12", "thread:3"
+    reason: Mapped[str] = mapped_column(Text, info=MODERATION)
+    created_at: Mapped[datetime] = mapped_column(index=True, info=MODERATION)
+
+    moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])
+    member: Mapped[User | None] = relationship(foreign_keys=[member_id])
+
+    def __repr__(self) -> str:
+        return f"<ModerationAction {self.id} {self.action} {self.target}>"

@@ -1,0 +1,3 @@
+from forum.web.moderation.views import bp
+
+__all__ = ["bp"]

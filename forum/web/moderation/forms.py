@@ -1,0 +1,27 @@
+"""Moderation forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, TextAreaField
+
+from forum.web import BaseForm
+from forum.web.forms import choices
+
+REASONS = [
+    ("spam", _l("Spam ou publicité")),
+    ("harassment", _l("Harcèlement ou insulte")),
+    ("off_topic", _l("Hors sujet")),
+    ("personal_data", _l("Données personnelles exposées")),
+    ("cheating", _l("Triche, vente de sujets d'épreuve")),
+    ("other", _l("Autre")),
+]
+
+
+class ReportForm(BaseForm):
+    reason = RadioField(_l("Raison"), choices=choices(REASONS), validate_choice=False)
+    comment = TextAreaField(_l("Précisions (facultatif)"), render_kw={"rows": 3})
+
+
+class ReasonForm(BaseForm):
+    reason = TextAreaField(_l("Raison (envoyée au membre concerné)"), render_kw={"rows": 2})
