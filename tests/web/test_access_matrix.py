@@ -1,0 +1,140 @@
+"""Every URL rule × every role: the outcome must match the table below.
+
+A new endpoint without an entry makes the test fail, so nobody forgets to decide who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from forum.extensions import db
+from forum.models import Role
+from forum.services import privacy
+from gdpr import legal_hold
+from tests import routes
+from tests.factories import make_thread, make_user
+
+ROLES = [None, Role.MEMBER, Role.COET_STAFF, Role.MODERATOR, Role.ADMIN]
+OK, LOGIN, FORBIDDEN = "ok", "login", "forbidden"
+
+# Outcomes in the order of ROLES: anonymous, member, coet_staff, moderator, admin.
+PUBLIC = (OK, OK, OK, OK, OK)
+MEMBERS = (LOGIN, OK, OK, OK, OK)
+MODERATORS = (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK)
+ADMINS = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+AUTHOR_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)  # post 1 belongs to someone else
+
+EXPECTED = {
+    "main.home": PUBLIC,
+    "main.privacy": PUBLIC,
+    "main.terms": PUBLIC,
+    "main.cookies": PUBLIC,
+    "main.healthz": PUBLIC,
+    "main.set_locale": PUBLIC,
+    "auth.register": PUBLIC,
+    "auth.check_email": PUBLIC,
+    "auth.verify": PUBLIC,
+    "auth.resend_verification": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.reset_request": PUBLIC,
+    "auth.reset": PUBLIC,
+    "account.security": MEMBERS,
+    "account.change_password": MEMBERS,
+    "account.end_other_sessions": MEMBERS,
+    "account.edit_profile": MEMBERS,
+    "forum.trades_index": PUBLIC,
+    "forum.trade": PUBLIC,
+    "forum.topic": PUBLIC,
+    "forum.thread": PUBLIC,
+    "forum.post": PUBLIC,
+    "forum.profile": PUBLIC,
+    "forum.new_thread": MEMBERS,
+    "forum.reply": MEMBERS,
+    "forum.edit_post": AUTHOR_ONLY,
+    "forum.delete_post": AUTHOR_ONLY,
+    "forum.post_history": MODERATORS,
+    "moderation.report": MEMBERS,
+    "moderation.reports": MODERATORS,
+    "moderation.log": MODERATORS,
+    "moderation.hide_post": MODERATORS,
+    "moderation.restore_post": MODERATORS,
+    "moderation.dismiss_reports": MODERATORS,
+    "moderation.thread_action": MODERATORS,
+    "privacy.centre": MEMBERS,
+    "privacy.accept_policies": MEMBERS,
+    "privacy.set_consent": MEMBERS,
+    "privacy.request_export": MEMBERS,
+    "privacy.download_export": AUTHOR_ONLY,  # archive 1 is someone else's
+    "privacy.erase": MEMBERS,
+    "privacy.cancel_own_erasure": MEMBERS,
+    "privacy.cancel_erasure": PUBLIC,  # the link in the mail: the token is the key
+    "privacy.requests_register": ADMINS,
+    "privacy.close_request": ADMINS,
+    "privacy.extend_request": ADMINS,
+    "privacy.processing_register": ADMINS,
+    "privacy.legal_hold": ADMINS,
+    "privacy.approve_hold_access": ADMINS,
+    "privacy.reveal_hold": AUTHOR_ONLY,  # only the two admins of access 1 may read it
+    "privacy.restrictions": ADMINS,
+    "privacy.lift_restriction": ADMINS,
+    "privacy.review_tasks": ADMINS,
+    "privacy.resolve_review_task": ADMINS,
+    "admin.index": ADMINS,
+    "admin.taxonomy_page": ADMINS,
+    "admin.create_trade": ADMINS,
+    "admin.create_topic": ADMINS,
+    "admin.rename": ADMINS,
+    "admin.merge": ADMINS,
+    "admin.retire": ADMINS,
+}
+
+
+def _outcome(response) -> str:
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code == 302 and response.headers["Location"].startswith("/auth/login"):
+        return LOGIN
+    return OK
+
+
+@pytest.fixture
+def world(app):
+    """Thread 1 / post 1 by another member; archive 1, request 1, access 1 by other people."""
+    with app.app_context():
+        author = make_user(username="autrice")
+        make_thread(author=author)
+        privacy.request_export(author)
+        other_admin = make_user(role=Role.ADMIN, username="autre-admin")
+        legal_hold.request_access(
+            db.session, item="post:1", reason="Réquisition", admin_ref=str(other_admin.id)
+        )
+        db.session.commit()
+
+
+def test_every_endpoint_has_an_expected_outcome(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+
+    assert endpoints == set(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    "role_index", range(len(ROLES)), ids=["anonymous", "member", "coet_staff", "moderator", "admin"]
+)
+def test_every_endpoint_answers_each_role_as_the_table_says(
+    app, world, login_as, client, role_index
+):
+    role = ROLES[role_index]
+    if role is not None:
+        login_as(role)
+    seen = {}
+    for method in ("GET", "POST"):
+        for endpoint, path in routes.urls(app, method):
+            response = client.open(path, method=method, data={})
+            expected = EXPECTED[endpoint][role_index]
+            if _outcome(response) != expected:
+                seen[f"{method} {path}"] = (_outcome(response), expected, response.status_code)
+            if endpoint == "auth.logout" and role is not None:
+                login_as(role)  # stay in the role for the next requests
+
+    assert seen == {}
