@@ -10,8 +10,13 @@ from forum.models import Post, Role, Thread, User
 
 
 def is_member(actor: User | None) -> bool:
-    """A logged-in account whose address is confirmed and whose data is not frozen (art. 18)."""
-    return actor is not None and actor.is_verified and not actor.is_restricted
+    """A confirmed account that may take part: not frozen (art. 18), not suspended or banned."""
+    return (
+        actor is not None
+        and actor.is_verified
+        and not actor.is_restricted
+        and not actor.is_suspended
+    )
 
 
 def is_moderator(actor: User | None) -> bool:
@@ -79,6 +84,13 @@ def can_see_hidden_post(actor: User | None, post: Post) -> bool:
 def can_manage_thread(actor: User | None, thread: Thread) -> bool:
     """Lock, unlock, pin, unpin."""
     return is_moderator(actor)
+
+
+def can_sanction(actor: User | None, member: User) -> bool:
+    """Warn, suspend, ban, note: moderators over members; only admins over moderators."""
+    if not is_moderator(actor) or actor.id == member.id:
+        return False
+    return is_admin(actor) or not is_moderator(member)
 
 
 def can_manage_taxonomy(actor: User | None) -> bool:

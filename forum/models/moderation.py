@@ -91,3 +91,28 @@ class ModerationAction(Base):
 
     def __repr__(self) -> str:
         return f"<ModerationAction {self.id} {self.action} {self.target}>"
+
+
+NOTE = personal(
+    "moderation", purpose="moderation", basis="legitimate_interest", retention="account"
+)
+
+
+class ModeratorNote(Base):
+    """What moderators note about a member: seen by moderators only, in the member's export."""
+
+    __tablename__ = "moderator_notes"
+    __table_args__ = {"info": {"subject": "member_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=NOTE
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATION)
+    text: Mapped[str] = mapped_column(Text, info=NOTE)
+    created_at: Mapped[datetime] = mapped_column(info=NOTE)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    def __repr__(self) -> str:
+        return f"<ModeratorNote {self.id}>"

@@ -46,6 +46,9 @@ VISIBILITY = personal(
     "preference", purpose="optional purposes chosen", basis="consent", retention="account"
 )
 
+SANCTION = personal(
+    "moderation", purpose="moderation", basis="legitimate_interest", retention="account"
+)
 RESTRICTION = personal(
     "legal", purpose="restriction of processing", basis="legal_obligation", retention="account"
 )
@@ -117,6 +120,9 @@ class User(Base):
     )
     show_bio: Mapped[bool] = mapped_column(default=False, server_default=false(), info=VISIBILITY)
 
+    # Sanctions: a suspended or banned member reads and keeps their privacy rights, but cannot post.
+    posting_blocked_until: Mapped[datetime | None] = mapped_column(info=SANCTION)
+
     # Restriction of processing (art. 18): frozen while a dispute is examined.
     restricted_at: Mapped[datetime | None] = mapped_column(info=RESTRICTION)
     restriction_reason: Mapped[str | None] = mapped_column(String(500), info=RESTRICTION)
@@ -149,6 +155,10 @@ class User(Base):
     @property
     def is_restricted(self) -> bool:
         return self.restricted_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.posting_blocked_until is not None and self.posting_blocked_until > utcnow()
 
     @validates("role")
     def _refuse_staff_moderation(self, _key: str, role: Role) -> Role:

@@ -6,7 +6,7 @@ Every action records who, what, when and why, and the member concerned is told, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -16,7 +16,15 @@ from forum import mail, policy
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import ModerationAction, Post, Report, ReportReason, Thread, User
+from forum.models import (
+    ModerationAction,
+    ModeratorNote,
+    Post,
+    Report,
+    ReportReason,
+    Thread,
+    User,
+)
 from forum.models.base import utcnow
 from forum.services import accounts
 
@@ -221,3 +229,73 @@ def list_log(actor: User, *, limit: int = 200) -> list[ModerationAction]:
             )
         )
     )
+
+
+# --- members: sanctions and notes -------------------------------------------------------------
+
+PERMANENT = datetime(9999, 12, 31, tzinfo=UTC)
+SANCTIONS = {
+    "warn": "Avertissement",
+    "suspend": "Suspension",
+    "ban": "Exclusion",
+    "lift": "Levée de sanction",
+}
+
+
+def sanction(actor: User, member: User, kind: str, *, reason: str, days: int | None = None) -> None:
+    """Warn, suspend for DAYS, ban (for DAYS, or for good without them), or lift a sanction."""
+    policy.require(policy.can_sanction(actor, member))
+    reason = _reason(reason)
+    if kind not in SANCTIONS:
+        raise InvalidInput("kind", _("Choisissez une sanction."))
+    if kind == "suspend" and not (days and 0 < days <= 365):
+        raise InvalidInput("days", _("Indiquez une durée de 1 à 365 jours."))
+    now = utcnow()
+    if kind == "suspend":
+        member.posting_blocked_until = now + timedelta(days=days)
+    elif kind == "ban":
+        member.posting_blocked_until = now + timedelta(days=days) if days else PERMANENT
+    elif kind == "lift":
+        member.posting_blocked_until = None
+    _log(actor, member.id, kind, f"user:{member.id}", reason)
+    db.session.commit()
+    what = {
+        "warn": _("Vous recevez un avertissement de la modération."),
+        "suspend": _("Vous ne pouvez plus publier pendant %(n)d jours.", n=days or 0),
+        "ban": _(
+            "Vous êtes exclu du forum : vous pouvez lire et exercer vos droits sur vos "
+            "données, mais plus publier."
+        ),
+        "lift": _("Votre sanction est levée : vous pouvez de nouveau publier."),
+    }[kind]
+    _tell(member.id, what, reason, absolute_url("privacy.centre"))
+
+
+def add_note(actor: User, member: User, *, text: str) -> ModeratorNote:
+    """A note about MEMBER for the other moderators (in the member's export, art. 15)."""
+    policy.require(policy.can_sanction(actor, member))
+    text = text.strip()
+    if not 0 < len(text) <= COMMENT_MAX:
+        raise InvalidInput("text", _("La note doit faire de 1 à %(n)d caractères.", n=COMMENT_MAX))
+    note = ModeratorNote(member_id=member.id, author_id=actor.id, text=text, created_at=utcnow())
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def member_file(actor: User, member: User) -> dict:
+    """What moderators see of a member: notes and the log entries about them (no e-mail, no IP)."""
+    policy.require(policy.can_moderate(actor))
+    notes = db.session.scalars(
+        select(ModeratorNote)
+        .where(ModeratorNote.member_id == member.id)
+        .order_by(ModeratorNote.id.desc())
+        .options(joinedload(ModeratorNote.author))
+    ).all()
+    actions = db.session.scalars(
+        select(ModerationAction)
+        .where(ModerationAction.member_id == member.id)
+        .order_by(ModerationAction.id.desc())
+        .options(joinedload(ModerationAction.moderator))
+    ).all()
+    return {"notes": notes, "actions": actions}

@@ -23,7 +23,15 @@ from forum import documents, jobs, mail, markup, policy, tokens
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import ModerationAction, Post, PostRevision, Report, Thread, User
+from forum.models import (
+    ModerationAction,
+    ModeratorNote,
+    Post,
+    PostRevision,
+    Report,
+    Thread,
+    User,
+)
 from forum.models.base import utcnow
 from forum.services import accounts
 from gdpr import consent, erasure, export, legal_hold, register
@@ -449,6 +457,12 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
     )
     db.session.execute(
         update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
+    )
+    counts["notes"] = db.session.execute(
+        delete(ModeratorNote).where(ModeratorNote.member_id == user.id)
+    ).rowcount
+    db.session.execute(
+        update(ModeratorNote).where(ModeratorNote.author_id == user.id).values(author_id=None)
     )
     counts["reports"] = db.session.execute(
         delete(Report).where(Report.reporter_id == user.id)

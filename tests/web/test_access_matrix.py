@@ -5,24 +5,30 @@ A new endpoint without an entry makes the test fail, so nobody forgets to decide
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from forum.extensions import db
-from forum.models import Role
+from forum.models import Role, User
+from forum.models.base import utcnow
 from forum.services import privacy
 from gdpr import legal_hold
 from tests import routes
 from tests.factories import make_thread, make_user
 
-ROLES = [None, Role.MEMBER, Role.COET_STAFF, Role.MODERATOR, Role.ADMIN]
+SUSPENDED = "suspended"
+ROLES = [None, Role.MEMBER, SUSPENDED, Role.COET_STAFF, Role.MODERATOR, Role.ADMIN]
+ROLE_IDS = ["anonymous", "member", "suspended_member", "coet_staff", "moderator", "admin"]
 OK, LOGIN, FORBIDDEN = "ok", "login", "forbidden"
 
-# Outcomes in the order of ROLES: anonymous, member, coet_staff, moderator, admin.
-PUBLIC = (OK, OK, OK, OK, OK)
-MEMBERS = (LOGIN, OK, OK, OK, OK)
-MODERATORS = (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK)
-ADMINS = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
-AUTHOR_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)  # post 1 belongs to someone else
+# Outcomes in the order of ROLES: anonymous, member, suspended member, coet_staff, moderator, admin.
+PUBLIC = (OK, OK, OK, OK, OK, OK)
+MEMBERS = (LOGIN, OK, OK, OK, OK, OK)
+POSTING = (LOGIN, OK, FORBIDDEN, OK, OK, OK)  # a suspended member reads, but cannot post
+MODERATORS = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK)
+ADMINS = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+AUTHOR_ONLY = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN)  # someone else's
 
 EXPECTED = {
     "main.home": PUBLIC,
@@ -49,12 +55,15 @@ EXPECTED = {
     "forum.thread": PUBLIC,
     "forum.post": PUBLIC,
     "forum.profile": PUBLIC,
-    "forum.new_thread": MEMBERS,
-    "forum.reply": MEMBERS,
+    "forum.new_thread": POSTING,
+    "forum.reply": POSTING,
     "forum.edit_post": AUTHOR_ONLY,
     "forum.delete_post": AUTHOR_ONLY,
     "forum.post_history": MODERATORS,
-    "moderation.report": MEMBERS,
+    "moderation.report": POSTING,
+    "moderation.member": MODERATORS,
+    "moderation.sanction": MODERATORS,
+    "moderation.add_note": MODERATORS,
     "moderation.reports": MODERATORS,
     "moderation.log": MODERATORS,
     "moderation.hide_post": MODERATORS,
@@ -118,15 +127,23 @@ def test_every_endpoint_has_an_expected_outcome(app):
     assert endpoints == set(EXPECTED)
 
 
-@pytest.mark.parametrize(
-    "role_index", range(len(ROLES)), ids=["anonymous", "member", "coet_staff", "moderator", "admin"]
-)
+def _enter(app, login_as, role):
+    if role is None:
+        return
+    user = login_as(Role.MEMBER if role == SUSPENDED else role)
+    if role == SUSPENDED:
+        with app.app_context():
+            member = db.session.get(User, user.id)
+            member.posting_blocked_until = utcnow() + timedelta(days=7)
+            db.session.commit()
+
+
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLE_IDS)
 def test_every_endpoint_answers_each_role_as_the_table_says(
     app, world, login_as, client, role_index
 ):
     role = ROLES[role_index]
-    if role is not None:
-        login_as(role)
+    _enter(app, login_as, role)
     seen = {}
     for method in ("GET", "POST"):
         for endpoint, path in routes.urls(app, method):
@@ -134,7 +151,7 @@ def test_every_endpoint_answers_each_role_as_the_table_says(
             expected = EXPECTED[endpoint][role_index]
             if _outcome(response) != expected:
                 seen[f"{method} {path}"] = (_outcome(response), expected, response.status_code)
-            if endpoint == "auth.logout" and role is not None:
-                login_as(role)  # stay in the role for the next requests
+            if endpoint == "auth.logout":
+                _enter(app, login_as, role)  # stay in the role for the next requests
 
     assert seen == {}

@@ -201,3 +201,58 @@ def test_an_erased_reporter_and_moderator_leave_an_anonymous_log(app_ctx, report
     entry = db.session.scalar(select(ModerationAction))
     assert entry.member_id is None and entry.reason == "Spam"
     assert db.session.scalar(select(Report)) is not None  # others' reports of the post remain
+
+
+def test_a_suspended_member_reads_and_exports_but_cannot_post(
+    app, login_as, client, reported, outbox
+):
+    member = login_as()
+    with app.app_context():
+        target = accounts.get_user_by_username(member.username)
+        moderation.sanction(
+            make_user(role=Role.MODERATOR), target, "suspend", reason="Spam répété", days=7
+        )
+
+    reading = client.get(reported["path"]).status_code
+    posting = client.post(f"/t/{reported['thread']}", data={"body": "Je reviens"}).status_code
+    rights = client.post("/me/privacy/export").status_code
+
+    assert (reading, posting, rights) == (200, 403, 302)
+    assert "7 jours" in outbox.messages[0].get_content() or any(
+        "7 jours" in m.get_content() for m in outbox.messages
+    )
+
+
+def test_a_suspension_needs_a_duration_and_a_reason(app_ctx):
+    with pytest.raises(Exception) as error:
+        moderation.sanction(make_user(role=Role.MODERATOR), make_user(), "suspend", reason="Spam")
+
+    assert "durée" in str(error.value)
+
+
+def test_moderators_cannot_sanction_each_other_but_admins_can(app_ctx):
+    first, second = make_user(role=Role.MODERATOR), make_user(role=Role.MODERATOR)
+
+    with pytest.raises(Exception) as refused:
+        moderation.sanction(first, second, "warn", reason="Essai")
+    moderation.sanction(make_user(role=Role.ADMIN), second, "warn", reason="Rappel de la charte")
+
+    assert type(refused.value).__name__ == "NotAllowed"
+
+
+def test_moderator_notes_are_for_moderators_and_in_the_members_export(app, login_as, client):
+    from forum.services import privacy
+
+    with app.app_context():
+        member = make_user(username="noemie")
+        moderation.add_note(
+            make_user(role=Role.MODERATOR), member, text="Prévenue en privé le 3 mars"
+        )
+    login_as(Role.MODERATOR)
+
+    page = client.get("/mod/members/noemie").get_data(as_text=True)
+    with app.app_context():
+        exported = str(privacy.export_data(accounts.get_user_by_username("noemie")))
+
+    assert "Prévenue en privé le 3 mars" in page and "Prévenue en privé le 3 mars" in exported
+    assert "noemie@exemple.fr" not in page  # moderators never see an e-mail address

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import Optional
 
 from forum.web import BaseForm
 from forum.web.forms import choices
@@ -25,3 +26,26 @@ class ReportForm(BaseForm):
 
 class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Raison (envoyée au membre concerné)"), render_kw={"rows": 2})
+
+
+class SanctionForm(BaseForm):
+    kind = SelectField(
+        _l("Sanction"),
+        choices=choices(
+            [
+                ("warn", _l("Avertissement")),
+                ("suspend", _l("Suspension (ne peut plus publier)")),
+                ("ban", _l("Exclusion (sans durée : définitive)")),
+                ("lift", _l("Lever la sanction")),
+            ]
+        ),
+        validate_choice=False,
+    )
+    days = IntegerField(_l("Durée en jours"), validators=[Optional()])
+    reason = TextAreaField(_l("Raison (envoyée au membre concerné)"), render_kw={"rows": 2})
+
+
+class NoteForm(BaseForm):
+    text = TextAreaField(
+        _l("Note (visible des modérateurs, et du membre dans son export)"), render_kw={"rows": 2}
+    )

@@ -10,9 +10,9 @@ from forum import policy
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Thread
-from forum.services import moderation, posting
+from forum.services import moderation, posting, profiles
 from forum.web import current_actor, safe_next
-from forum.web.moderation.forms import ReasonForm, ReportForm
+from forum.web.moderation.forms import NoteForm, ReasonForm, ReportForm, SanctionForm
 
 bp = Blueprint("moderation", __name__)
 
@@ -106,3 +106,67 @@ def thread_action(thread_id: int, action: str):
         return moderation.change_thread(actor, target, action, reason=reason)
 
     return _act(change, thread, url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+
+
+def _member(username: str):
+    policy.require(policy.can_moderate(current_actor()))  # before the look-up: no probing names
+    member = profiles.get_member(username)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _member_page(member, sanction_form=None, note_form=None, status: int = 200):
+    return (
+        render_template(
+            "moderation/member.html",
+            member=member,
+            file=moderation.member_file(current_actor(), member),
+            sanction_form=sanction_form or SanctionForm(),
+            note_form=note_form or NoteForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/mod/members/<username>")
+@login_required
+def member(username: str):
+    return _member_page(_member(username))
+
+
+@bp.post("/mod/members/<username>/sanction")
+@login_required
+def sanction(username: str):
+    member = _member(username)
+    form = SanctionForm()
+    if form.validate_on_submit():
+        try:
+            moderation.sanction(
+                current_actor(),
+                member,
+                form.kind.data or "",
+                reason=form.reason.data or "",
+                days=form.days.data,
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+            return _member_page(member, sanction_form=form, status=400)
+        flash(_("C'est fait ; c'est consigné au journal de modération."), "success")
+        return redirect(url_for("moderation.member", username=member.username))
+    return _member_page(member, sanction_form=form, status=400)
+
+
+@bp.post("/mod/members/<username>/notes")
+@login_required
+def add_note(username: str):
+    member = _member(username)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            moderation.add_note(current_actor(), member, text=form.text.data or "")
+        except InvalidInput as error:
+            form.add_error(error)
+            return _member_page(member, note_form=form, status=400)
+        return redirect(url_for("moderation.member", username=member.username))
+    return _member_page(member, note_form=form, status=400)
