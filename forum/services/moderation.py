@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
-from forum import mail, policy
+from forum import mail, markup, policy
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
@@ -20,6 +20,7 @@ from forum.models import (
     ModerationAction,
     ModeratorNote,
     Post,
+    PostRevision,
     Report,
     ReportReason,
     Thread,
@@ -194,6 +195,41 @@ def restore_post(actor: User, post: Post, *, reason: str) -> Post:
     _tell(
         post.author_id,
         _("Votre message est de nouveau visible."),
+        reason,
+        absolute_url("forum.post", post_id=post.id),
+    )
+    return post
+
+
+REDACTED = "[passage retiré par la modération]"
+
+
+def redact(actor: User, post: Post, *, passage: str, reason: str) -> Post:
+    """Rewrite POST without PASSAGE (personal data exposed), everywhere it is stored.
+
+    Not just hidden at display: the source, the rendering and any former version holding the
+    passage are rewritten; the log keeps the action and the reason, never the passage itself.
+    """
+    policy.require(policy.can_hide_post(actor, post))
+    reason = _reason(reason)
+    passage = passage.strip()
+    if not passage or passage not in post.source:
+        raise InvalidInput(
+            "passage", _("Copiez exactement le passage à retirer, tel qu'il est écrit.")
+        )
+    post.source = post.source.replace(passage, REDACTED)
+    post.html = markup.render(post.source)
+    db.session.execute(
+        delete(PostRevision).where(
+            PostRevision.post_id == post.id, PostRevision.source.contains(passage, autoescape=True)
+        )
+    )
+    _resolve_reports(post, "redacted")
+    _log(actor, post.author_id, "redact_post", f"post:{post.id}", reason)
+    db.session.commit()
+    _tell(
+        post.author_id,
+        _("Un passage de votre message a été retiré."),
         reason,
         absolute_url("forum.post", post_id=post.id),
     )

@@ -68,6 +68,7 @@ EXPECTED = {
     "moderation.log": MODERATORS,
     "moderation.hide_post": MODERATORS,
     "moderation.restore_post": MODERATORS,
+    "moderation.redact_post": MODERATORS,
     "moderation.dismiss_reports": MODERATORS,
     "moderation.thread_action": MODERATORS,
     "privacy.centre": MEMBERS,

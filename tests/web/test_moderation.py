@@ -256,3 +256,31 @@ def test_moderator_notes_are_for_moderators_and_in_the_members_export(app, login
 
     assert "Prévenue en privé le 3 mars" in page and "Prévenue en privé le 3 mars" in exported
     assert "noemie@exemple.fr" not in page  # moderators never see an e-mail address
+
+
+def test_redaction_rewrites_the_post_and_its_history_and_logs_no_text(app, login_as, client):
+    with app.app_context():
+        author = make_user(username="bavard")
+        post = make_post(author=author, body="Mon voisin habite 12 rue des Lilas à Lyon.")
+        from forum.services import posting
+
+        posting.edit_post(author, post, body="Mon voisin habite 12 rue des Lilas à Lyon, au 3e.")
+        post_id = post.id
+    login_as(Role.MODERATOR)
+
+    refused = client.post(f"/mod/posts/{post_id}/redact", data={"passage": "absent", "reason": "x"})
+    done = client.post(
+        f"/mod/posts/{post_id}/redact",
+        data={"passage": "12 rue des Lilas à Lyon", "reason": "Adresse d'un tiers"},
+    )
+
+    assert refused.status_code == 400 and 'id="passage-error"' in refused.get_data(as_text=True)
+    assert done.status_code == 302
+    with app.app_context():
+        from tests.gdpr.conftest import dump
+
+        everything = dump()
+        assert "rue des Lilas" not in everything
+        assert "[passage retiré par la modération]" in db.session.get(Post, post_id).source
+        entry = db.session.scalar(select(ModerationAction))
+        assert entry.action == "redact_post" and "Lilas" not in entry.reason

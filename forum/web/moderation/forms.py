@@ -49,3 +49,8 @@ class NoteForm(BaseForm):
     text = TextAreaField(
         _l("Note (visible des modérateurs, et du membre dans son export)"), render_kw={"rows": 2}
     )
+
+
+class RedactForm(BaseForm):
+    passage = TextAreaField(_l("Passage à retirer (copié tel quel)"), render_kw={"rows": 2})
+    reason = TextAreaField(_l("Raison (envoyée au membre concerné)"), render_kw={"rows": 2})

@@ -12,7 +12,13 @@ from forum.extensions import db
 from forum.models import Post, Thread
 from forum.services import moderation, posting, profiles
 from forum.web import current_actor, safe_next
-from forum.web.moderation.forms import NoteForm, ReasonForm, ReportForm, SanctionForm
+from forum.web.moderation.forms import (
+    NoteForm,
+    ReasonForm,
+    RedactForm,
+    ReportForm,
+    SanctionForm,
+)
 
 bp = Blueprint("moderation", __name__)
 
@@ -170,3 +176,26 @@ def add_note(username: str):
             return _member_page(member, note_form=form, status=400)
         return redirect(url_for("moderation.member", username=member.username))
     return _member_page(member, note_form=form, status=400)
+
+
+@bp.route("/mod/posts/<int:post_id>/redact", methods=["GET", "POST"])
+@login_required
+def redact_post(post_id: int):
+    post = _post(post_id)
+    policy.require(policy.can_hide_post(current_actor(), post))
+    form = RedactForm()
+    if form.validate_on_submit():
+        try:
+            moderation.redact(
+                current_actor(),
+                post,
+                passage=form.passage.data or "",
+                reason=form.reason.data or "",
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            flash(_("Le passage est retiré, partout où il était conservé."), "success")
+            return redirect(url_for("forum.post", post_id=post.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("moderation/redact.html", post=post, form=form), status
