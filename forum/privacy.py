@@ -9,7 +9,6 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from forum import mail
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import LoginEvent, Post, PostRevision, User
@@ -27,6 +26,15 @@ from gdpr.models import (
 from gdpr.retention import Rule
 
 WARNING_NOTICE_DAYS = 30  # between the warning e-mail and the erasure
+
+
+def _purge(session: Session, model, condition, dry_run: bool) -> int:
+    """Delete the rows of MODEL matching CONDITION (unless DRY_RUN); how many there were."""
+    due = select(model.id).where(condition)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        session.execute(delete(model).where(model.id.in_(due)))
+    return count
 
 
 def _last_activity():
@@ -80,11 +88,9 @@ def inactive_warnings(session: Session, cutoff: datetime, dry_run: bool) -> int:
     if not dry_run:
         for user in users:
             user.inactivity_warned_at = utcnow()
-            mail.send(
-                accounts.email_of(user),
+            accounts.notify(
+                user,
                 "inactive_warning",
-                locale=user.locale,
-                username=user.username,
                 login_url=absolute_url("auth.login"),
             )
     return len(users)
@@ -109,38 +115,22 @@ def inactive_accounts(session: Session, cutoff: datetime, dry_run: bool) -> int:
 
 def consent_proofs(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Consent proofs, five years after the account ended."""
-    due = select(ConsentEvent.id).where(ConsentEvent.subject_ended_at < cutoff)
-    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
-    if not dry_run and count:
-        session.execute(delete(ConsentEvent).where(ConsentEvent.id.in_(due)))
-    return count
+    return _purge(session, ConsentEvent, ConsentEvent.subject_ended_at < cutoff, dry_run)
 
 
 def legal_hold(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Author identification data (IP address, time), one year after publication (LCEN)."""
-    due = select(HoldRecord.id).where(HoldRecord.at < cutoff)
-    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
-    if not dry_run and count:
-        session.execute(delete(HoldRecord).where(HoldRecord.id.in_(due)))
-    return count
+    return _purge(session, HoldRecord, HoldRecord.at < cutoff, dry_run)
 
 
 def login_history(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Login history (time, address), six months."""
-    due = select(LoginEvent.id).where(LoginEvent.at < cutoff)
-    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
-    if not dry_run and count:
-        session.execute(delete(LoginEvent).where(LoginEvent.id.in_(due)))
-    return count
+    return _purge(session, LoginEvent, LoginEvent.at < cutoff, dry_run)
 
 
 def closed_requests(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Data-subject requests, five years after they were closed (proof of compliance)."""
-    due = select(SubjectRequest.id).where(SubjectRequest.closed_at < cutoff)
-    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
-    if not dry_run and count:
-        session.execute(delete(SubjectRequest).where(SubjectRequest.id.in_(due)))
-    return count
+    return _purge(session, SubjectRequest, SubjectRequest.closed_at < cutoff, dry_run)
 
 
 def hold_accesses(session: Session, cutoff: datetime, dry_run: bool) -> int:

@@ -91,6 +91,13 @@ def email_of(user: User) -> str:
     return vault().decrypt(user.email_encrypted)
 
 
+def notify(user: User, template: str, **context: object) -> bool:
+    """Mail USER the message `templates/mail/TEMPLATE.txt`, in their language."""
+    return mail.send(
+        email_of(user), template, locale=user.locale, username=user.username, **context
+    )
+
+
 def get_user_by_email(email: str) -> User | None:
     try:
         email = normalise_email(email)
@@ -253,11 +260,9 @@ def send_verification(user: User) -> None:
     """Mail USER a signed link that confirms their address."""
     token = tokens.make("verify", {"u": user.id, "e": _email_fingerprint(user)})
     hours = current_app.config["EMAIL_VERIFY_MAX_AGE_HOURS"]
-    mail.send(
-        email_of(user),
+    notify(
+        user,
         "verify",
-        locale=user.locale,
-        username=user.username,
         url=absolute_url("auth.verify", token=token),
         hours=hours,
     )
@@ -326,7 +331,10 @@ def change_password(user: User, *, current: str, new: str) -> None:
     _check_password(new, username=user.username, email=email_of(user))
     _set_password(user, new)
     db.session.commit()
-    mail.send(email_of(user), "password_changed", locale=user.locale, username=user.username)
+    notify(
+        user,
+        "password_changed",
+    )
 
 
 def end_other_sessions(user: User) -> None:
@@ -348,11 +356,9 @@ def request_password_reset(email: str) -> None:
         mail.render("reset", username="", url=absolute_url("auth.reset", token="x" * 90), minutes=0)
         return
     token = tokens.make("reset", {"u": user.id, "p": _password_fingerprint(user)})
-    mail.send(
-        email_of(user),
+    notify(
+        user,
         "reset",
-        locale=user.locale,
-        username=user.username,
         url=absolute_url("auth.reset", token=token),
         minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
     )
@@ -376,7 +382,10 @@ def reset_password(token: str, password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.commit()
-    mail.send(email_of(user), "password_changed", locale=user.locale, username=user.username)
+    notify(
+        user,
+        "password_changed",
+    )
     return user
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
-from forum import mail, markup, policy
+from forum import markup, policy
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
@@ -62,11 +62,9 @@ def _tell(member_id: int | None, what: str, reason: str, url: str) -> None:
     member = db.session.get(User, member_id) if member_id else None
     if member is None or member.is_restricted:
         return
-    mail.send(
-        accounts.email_of(member),
+    accounts.notify(
+        member,
         "moderation",
-        locale=member.locale,
-        username=member.username,
         what=what,
         reason=reason,
         url=url,

@@ -194,11 +194,9 @@ def _build_export(archive_id: int) -> None:
     if request is not None:
         gdpr_requests.close(request, outcome="archive ready")
     db.session.commit()
-    mail.send(
-        accounts.email_of(user),
+    accounts.notify(
+        user,
         "export_ready",
-        locale=user.locale,
-        username=user.username,
         url=absolute_url("privacy.download_export", archive_id=archive.id),
         expires_at=archive.expires_at,
     )
@@ -274,11 +272,9 @@ def schedule_erasure(actor: User, *, password: str, content: str) -> Erasure:
     db.session.add(scheduled)
     db.session.commit()
     token = tokens.make("cancel-erasure", {"e": scheduled.id})
-    mail.send(
-        accounts.email_of(actor),
+    accounts.notify(
+        actor,
         "erasure_scheduled",
-        locale=actor.locale,
-        username=actor.username,
         due_at=scheduled.due_at,
         cancel_url=absolute_url("privacy.cancel_erasure", token=token),
     )
@@ -767,8 +763,9 @@ def restrict(actor: User, *, username: str, reason: str) -> User:
     )
     gdpr_requests.close(request, outcome="restricted")
     db.session.commit()
-    mail.send(
-        accounts.email_of(member), "restricted", locale=member.locale, username=member.username
+    accounts.notify(
+        member,
+        "restricted",
     )
     return member
 
@@ -783,11 +780,9 @@ def lift_restriction(actor: User, member: User) -> None:
     )
     gdpr_requests.close(lifted, outcome="restriction lifted")
     db.session.commit()
-    mail.send(
-        accounts.email_of(member),
+    accounts.notify(
+        member,
         "restriction_lifted",
-        locale=member.locale,
-        username=member.username,
     )
 
 
