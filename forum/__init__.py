@@ -21,6 +21,7 @@ from forum import cli, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.models import User
+from forum.services import accounts
 from forum.web import account, admin, auth, current_actor, main
 from forum.web import forum as forum_web
 from forum.web import moderation as moderation_web
@@ -126,14 +127,7 @@ def _lower(value: Any) -> Any:
 
 
 def _load_user(session_id: str) -> User | None:
-    """The member of a session id "<id>.<epoch>"; a bumped epoch ends old sessions."""
-    user_id, _, epoch = session_id.partition(".")
-    if not (user_id.isdigit() and epoch.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch):
-        return None
-    return user
+    return accounts.get_user_by_session_id(session_id)
 
 
 def _select_locale() -> str:

@@ -19,12 +19,21 @@ def is_member(actor: User | None) -> bool:
     )
 
 
-def is_moderator(actor: User | None) -> bool:
+def holds_power(actor: User | None) -> bool:
+    """Moderators and admins use their powers only with two-factor authentication on."""
     return actor is not None and actor.role in (Role.MODERATOR, Role.ADMIN)
 
 
+def needs_two_factor(actor: User | None) -> bool:
+    return holds_power(actor) and not actor.has_two_factor
+
+
+def is_moderator(actor: User | None) -> bool:
+    return holds_power(actor) and actor.has_two_factor
+
+
 def is_admin(actor: User | None) -> bool:
-    return actor is not None and actor.role is Role.ADMIN
+    return is_moderator(actor) and actor.role is Role.ADMIN
 
 
 def is_official(user: User | None) -> bool:

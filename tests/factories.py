@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+import pyotp
+
 from forum.models import Post, Role, Thread, User
 from forum.services import accounts, posting, taxonomy
+from forum.services import two_factor as two_factor_service
 
 PASSWORD = "Établi de compagnon 2026"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _counter = itertools.count(1)
 
 
@@ -18,15 +22,23 @@ def make_user(
     password: str = PASSWORD,
     role: Role = Role.MEMBER,
     verified: bool = True,
+    two_factor: bool | None = None,
 ) -> User:
-    """A member; verified accounts come from create_user, unverified ones from register."""
+    """A member; verified accounts come from create_user, unverified ones from register.
+
+    Moderators and admins get two-factor authentication (their powers need it) unless
+    TWO_FACTOR is False; its secret is `TOTP_SECRET`.
+    """
     number = next(_counter)
     username = username or f"membre{number}"
     email = email or f"{username}@exemple.fr"
     if verified:
-        return accounts.create_user(
+        user = accounts.create_user(
             email=email, username=username, password=password, role=role, via="test"
         )
+        if two_factor or (two_factor is None and role in (Role.MODERATOR, Role.ADMIN)):
+            two_factor_service.enable(user, secret=TOTP_SECRET, code=pyotp.TOTP(TOTP_SECRET).now())
+        return user
     registration = accounts.register(
         email=email, username=username, password=password, accepted_terms=True
     )

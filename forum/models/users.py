@@ -120,6 +120,11 @@ class User(Base):
     )
     show_bio: Mapped[bool] = mapped_column(default=False, server_default=false(), info=VISIBILITY)
 
+    # Two-factor authentication (TOTP): the secret encrypted, recovery codes as hashes.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500), info=SECURITY)
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(info=SECURITY)
+    recovery_codes: Mapped[str | None] = mapped_column(Text, info=SECURITY)  # JSON of SHA-256
+
     # Sanctions: a suspended or banned member reads and keeps their privacy rights, but cannot post.
     posting_blocked_until: Mapped[datetime | None] = mapped_column(info=SANCTION)
 
@@ -155,6 +160,10 @@ class User(Base):
     @property
     def is_restricted(self) -> bool:
         return self.restricted_at is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
     @property
     def is_suspended(self) -> bool:

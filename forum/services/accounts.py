@@ -114,6 +114,17 @@ def get_user_by_login(login: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == usernames.key(login)))
 
 
+def get_user_by_session_id(session_id: str) -> User | None:
+    """The member of a session id "<id>.<epoch>"; a bumped epoch ends old sessions."""
+    user_id, _, epoch = str(session_id).partition(".")
+    if not (user_id.isdigit() and epoch.isdigit() and len(user_id) < 12):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
 def get_user_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == usernames.key(username)))
 

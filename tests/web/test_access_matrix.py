@@ -49,6 +49,10 @@ EXPECTED = {
     "account.change_password": MEMBERS,
     "account.end_other_sessions": MEMBERS,
     "account.edit_profile": MEMBERS,
+    "account.start_two_factor": MEMBERS,
+    "account.confirm_two_factor": MEMBERS,
+    "account.disable_two_factor": MEMBERS,
+    "auth.two_factor": MEMBERS,  # without a pending login, back to the login form
     "forum.trades_index": PUBLIC,
     "forum.trade": PUBLIC,
     "forum.topic": PUBLIC,

@@ -47,3 +47,20 @@ class ProfileForm(BaseForm):
     show_region = BooleanField(_l("Montrer ma région sur mon profil"))
     show_edition = BooleanField(_l("Montrer ma session sur mon profil"))
     show_bio = BooleanField(_l("Montrer ma présentation sur mon profil"))
+
+
+class TwoFactorSetupForm(BaseForm):
+    code = StringField(
+        _l("Code à 6 chiffres affiché par l'application"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class TwoFactorDisableForm(BaseForm):
+    current_password = PasswordField(
+        _l("Mot de passe actuel"), render_kw={"autocomplete": "current-password"}
+    )
+    code = StringField(
+        _l("Code à 6 chiffres, ou code de secours"),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

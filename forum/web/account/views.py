@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forum.errors import InvalidInput
 from forum.extensions import limiter
-from forum.services import accounts, profiles, taxonomy
+from forum.services import accounts, profiles, taxonomy, two_factor
 from forum.web import current_actor, start_session
-from forum.web.account.forms import EndSessionsForm, PasswordChangeForm, ProfileForm
+from forum.web.account.forms import (
+    EndSessionsForm,
+    PasswordChangeForm,
+    ProfileForm,
+    TwoFactorDisableForm,
+    TwoFactorSetupForm,
+)
 from forum.web.forms import choices
 
 bp = Blueprint("account", __name__, url_prefix="/me")
 
 
-def _security_page(password_form: PasswordChangeForm, status: int = 200):
+def _security_page(
+    password_form: PasswordChangeForm,
+    status: int = 200,
+    disable_form: TwoFactorDisableForm | None = None,
+):
     return (
         render_template(
             "account/security.html",
             password_form=password_form,
             sessions_form=EndSessionsForm(),
+            two_factor_form=EndSessionsForm(),
+            disable_form=disable_form or TwoFactorDisableForm(),
             logins=accounts.list_logins(current_actor()),
         ),
         status,
@@ -129,3 +150,63 @@ def edit_profile():
             flash(_("Votre profil est enregistré."), "success")
             return redirect(url_for("forum.profile", username=actor.username))
     return render_template("account/profile.html", form=form), 400
+
+
+def _setup_page(form: TwoFactorSetupForm, status: int = 200):
+    secret = session["two_factor_secret"]
+    return (
+        render_template(
+            "account/two_factor_setup.html",
+            form=form,
+            secret=secret,
+            qr=two_factor.qr_code(current_actor(), secret),
+        ),
+        status,
+    )
+
+
+@bp.post("/security/2fa")
+@login_required
+def start_two_factor():
+    """Enrolment (field `code`): the secret shown as a QR code and as text for manual entry."""
+    if not EndSessionsForm().validate_on_submit():
+        return redirect(url_for("account.security"))
+    session["two_factor_secret"] = two_factor.new_secret()
+    return _setup_page(TwoFactorSetupForm())
+
+
+@bp.post("/security/2fa/confirm")
+@login_required
+def confirm_two_factor():
+    if "two_factor_secret" not in session:
+        return redirect(url_for("account.security"))
+    form = TwoFactorSetupForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(
+                current_actor(), secret=session["two_factor_secret"], code=form.code.data or ""
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            session.pop("two_factor_secret", None)
+            return render_template("account/recovery_codes.html", codes=codes)
+    return _setup_page(form, 400)
+
+
+@bp.post("/security/2fa/disable")
+@login_required
+def disable_two_factor():
+    form = TwoFactorDisableForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.disable(
+                current_actor(),
+                password=form.current_password.data or "",
+                code=form.code.data or "",
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+            return _security_page(PasswordChangeForm(), 400, disable_form=form)
+        flash(_("La double authentification est désactivée."), "success")
+    return redirect(url_for("account.security"))

@@ -86,3 +86,15 @@ class ResetForm(BaseForm):
 
 class LogoutForm(BaseForm):
     """Empty: logging out is a POST with its CSRF token."""
+
+
+class TwoFactorForm(BaseForm):
+    code = StringField(
+        _l("Code à 6 chiffres de votre application, ou code de secours"),
+        validators=[DataRequired(REQUIRED), Length(max=20, message=TOO_LONG)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "autocapitalize": "none",
+        },
+    )

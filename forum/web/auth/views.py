@@ -22,8 +22,16 @@ from forum import tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.services import accounts, privacy
+from forum.services import two_factor as two_factor_service
 from forum.web import current_actor, safe_next, start_session
-from forum.web.auth.forms import EmailForm, LoginForm, LogoutForm, RegisterForm, ResetForm
+from forum.web.auth.forms import (
+    EmailForm,
+    LoginForm,
+    LogoutForm,
+    RegisterForm,
+    ResetForm,
+    TwoFactorForm,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -129,14 +137,57 @@ def login():
                 )
             )
         else:
-            start_session(user, remember=form.remember.data)
-            flash(_("Bienvenue, %(name)s.", name=user.username), "success")
-            if privacy.cancel_erasure_on_login(user):
-                flash(
-                    _("Vous vous êtes connecté : l'effacement de votre compte est annulé."), "info"
+            destination = safe_next(request.args.get("next"), url_for("main.home"))
+            if user.has_two_factor:  # the second step before any session
+                locale = session.get("locale")
+                session.clear()
+                session.update(
+                    two_factor_user=user.get_id(),
+                    two_factor_remember=bool(form.remember.data),
+                    two_factor_next=destination,
+                    **({"locale": locale} if locale else {}),
                 )
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+                return redirect(url_for("auth.two_factor"))
+            return _complete_login(user, remember=form.remember.data, destination=destination)
     return _page("auth/login.html", form)
+
+
+def _complete_login(user, *, remember: bool, destination: str):
+    start_session(user, remember=remember)
+    flash(_("Bienvenue, %(name)s.", name=user.username), "success")
+    if privacy.cancel_erasure_on_login(user):
+        flash(_("Vous vous êtes connecté : l'effacement de votre compte est annulé."), "info")
+    return redirect(destination)
+
+
+def _pending_key() -> str:
+    return "2fa:" + hashlib.sha256(str(session.get("two_factor_user")).encode()).hexdigest()[:32]
+
+
+@bp.route("/2fa", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_pending_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="two-factor",
+)
+def two_factor():
+    """Second login step for members with two-factor authentication (field `code`)."""
+    if current_actor():
+        return redirect(url_for("main.home"))
+    user = accounts.get_user_by_session_id(session.get("two_factor_user", ""))
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if two_factor_service.check(user, form.code.data or ""):
+            remember = session.pop("two_factor_remember", False)
+            destination = session.pop("two_factor_next", url_for("main.home"))
+            session.pop("two_factor_user", None)
+            return _complete_login(user, remember=remember, destination=destination)
+        form.add_error(InvalidInput("code", _("Ce code n'est pas valide.")))
+    return _page("auth/two_factor.html", form)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
