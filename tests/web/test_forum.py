@@ -413,7 +413,7 @@ def test_an_admin_merges_a_trade_from_the_page(app, login_as, client, thread):
     with app.app_context():
         source, target = taxonomy.get_trade("boulangerie").id, taxonomy.get_trade("glacier").id
 
-    client.post(f"/admin/taxonomy/trades/{source}/merge", data={"target": target})
+    client.post("/admin/taxonomy/trades/merge", data={"source": source, "target": target})
 
     assert client.get("/trades/boulangerie").headers["Location"] == "/trades/glacier"
     assert "Préparer la finale" in client.get("/trades/glacier").get_data(as_text=True)

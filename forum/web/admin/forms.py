@@ -19,6 +19,7 @@ class NewTradeForm(NameForm):
 
 
 class MergeForm(BaseForm):
+    source = SelectField(_l("Fusionner"), coerce=optional_int, validate_choice=False)
     target = SelectField(_l("Fusionner dans"), coerce=optional_int, validate_choice=False)
 
 

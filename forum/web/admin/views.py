@@ -117,14 +117,15 @@ def rename(kind: str, item_id: int):
     return redirect(url_for("admin.taxonomy_page"))
 
 
-@bp.post("/taxonomy/<any(trades, topics):kind>/<int:item_id>/merge")
-def merge(kind: str, item_id: int):
-    source = _item(kind, item_id)
+@bp.post("/taxonomy/<any(trades, topics):kind>/merge")
+def merge(kind: str):
+    """One form per kind (fields `source` and `target`): a page of one select per row is too big."""
     form = MergeForm()
     if form.validate_on_submit():
+        source = db.session.get(KINDS[kind], form.source.data or 0)
         target = db.session.get(KINDS[kind], form.target.data or 0)
-        if target is None:
-            return _refused(InvalidInput("target", _("Choisissez où fusionner.")))
+        if source is None or target is None:
+            return _refused(InvalidInput("target", _("Choisissez quoi fusionner, et où.")))
         try:
             taxonomy.merge(current_actor(), source, target)
         except InvalidInput as error:
