@@ -1,11 +1,21 @@
 """The forum's models."""
 
-from forum.models.moderation import ModerationAction, ModeratorNote, Report, ReportReason
+from forum.models.moderation import (
+    Appeal,
+    ModerationAction,
+    ModeratorNote,
+    Report,
+    ReportReason,
+)
+from forum.models.notifications import Notification
 from forum.models.taxonomy import SlugRedirect, Topic, Trade, TradeGroup
-from forum.models.threads import Post, PostRevision, Thread, thread_trades
+from forum.models.threads import Post, PostRevision, Thread, ThreadRedirect, thread_trades
 from forum.models.users import LoginEvent, Role, User, user_trades
 
 __all__ = [
+    "Appeal",
+    "Notification",
+    "ThreadRedirect",
     "ModerationAction",
     "ModeratorNote",
     "Report",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base
@@ -84,10 +84,16 @@ class ModerationAction(Base):
     action: Mapped[str] = mapped_column(String(30), info=NOT_PERSONAL)
     target: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)  # "post:12", "thread:3"
     reason: Mapped[str] = mapped_column(Text, info=MODERATION)
+    # The statement of reasons: which rule of the charter, and how the matter came to light.
+    rule: Mapped[str | None] = mapped_column(String(30), info=NOT_PERSONAL)
+    detection: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
     created_at: Mapped[datetime] = mapped_column(index=True, info=MODERATION)
 
     moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])
     member: Mapped[User | None] = relationship(foreign_keys=[member_id])
+    appeal: Mapped[Appeal | None] = relationship(
+        back_populates="action", foreign_keys="Appeal.action_id"
+    )
 
     def __repr__(self) -> str:
         return f"<ModerationAction {self.id} {self.action} {self.target}>"
@@ -116,3 +122,44 @@ class ModeratorNote(Base):
 
     def __repr__(self) -> str:
         return f"<ModeratorNote {self.id}>"
+
+
+APPEAL_TEXT = personal(
+    "content", purpose="moderation", basis="legitimate_interest", retention="account"
+)
+
+
+class Appeal(Base):
+    """A member contesting a moderation action against them: once, decided by someone else."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        UniqueConstraint("action_id"),
+        Index("ix_appeals_open", "decided_at"),
+        {"info": {"subject": "member_id"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
+    action_id: Mapped[int] = mapped_column(ForeignKey("moderation_actions.id"), info=NOT_PERSONAL)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=APPEAL_TEXT
+    )
+    text: Mapped[str] = mapped_column(Text, info=APPEAL_TEXT)
+    created_at: Mapped[datetime] = mapped_column(info=APPEAL_TEXT)
+    decided_at: Mapped[datetime | None] = mapped_column(info=APPEAL_TEXT)
+    decider_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATION)
+    decision: Mapped[str | None] = mapped_column(String(20), info=APPEAL_TEXT)  # upheld, overturned
+    decision_reason: Mapped[str | None] = mapped_column(Text, info=APPEAL_TEXT)
+
+    action: Mapped[ModerationAction] = relationship(
+        back_populates="appeal", foreign_keys=[action_id]
+    )
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    decider: Mapped[User | None] = relationship(foreign_keys=[decider_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+    def __repr__(self) -> str:
+        return f"<Appeal {self.id} of action {self.action_id}>"

@@ -67,6 +67,10 @@ class Thread(Base):
     is_locked: Mapped[bool] = mapped_column(
         default=False, server_default=false(), info=NOT_PERSONAL
     )
+    # Opened by a new member whose first posts wait for a moderator: listed only once approved.
+    pending_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
+    # Replies waiting for approval: not in post_count, but on the pages their viewers see.
+    pending_count: Mapped[int] = mapped_column(default=0, server_default="0", info=NOT_PERSONAL)
 
     topic: Mapped[Topic] = relationship()
     trades: Mapped[list[Trade]] = relationship(secondary=thread_trades, order_by=Trade.name)
@@ -76,6 +80,10 @@ class Thread(Base):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending_at is not None
 
     def __repr__(self) -> str:
         return f"<Thread {self.id}>"
@@ -106,6 +114,10 @@ class Post(Base):
     hidden_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATED_BY)
     hidden_reason: Mapped[str | None] = mapped_column(String(500), info=NOT_PERSONAL)
+    # A moderator's word on their edit or deletion of the post, shown with it.
+    moderation_note: Mapped[str | None] = mapped_column(String(500), info=NOT_PERSONAL)
+    # A new member's post waiting for a moderator: seen by its author and the moderators only.
+    pending_at: Mapped[datetime | None] = mapped_column(index=True, info=NOT_PERSONAL)
     # Optimistic locking: two edits of the same version cannot both win silently.
     version: Mapped[int] = mapped_column(default=1, server_default="1", info=NOT_PERSONAL)
 
@@ -122,6 +134,10 @@ class Post(Base):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending_at is not None
 
     def __repr__(self) -> str:
         return f"<Post {self.id} in {self.thread_id}>"
@@ -145,3 +161,17 @@ class PostRevision(Base):
 
     def __repr__(self) -> str:
         return f"<PostRevision {self.id} of {self.post_id}>"
+
+
+class ThreadRedirect(Base):
+    """A thread merged into another: its old address leads to the one it joined."""
+
+    __tablename__ = "thread_redirects"
+
+    old_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, info=NOT_PERSONAL)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+
+    def __repr__(self) -> str:
+        return f"<ThreadRedirect {self.old_id} -> {self.thread_id}>"

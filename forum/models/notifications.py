@@ -1,0 +1,45 @@
+"""In-app notifications: what the member is told, listed on /me/notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.models.base import Base
+from gdpr.annotations import not_personal, personal
+
+if TYPE_CHECKING:
+    from forum.models.moderation import ModerationAction
+
+NOTICE = personal("content", purpose="notification", basis="contract", retention="account")
+
+
+class Notification(Base):
+    """One thing the member is told. Moderation notices point at their log entry."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_inbox", "user_id", "read_at"),
+        {"info": {"subject": "user_id"}},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=NOTICE)
+    kind: Mapped[str] = mapped_column(String(30), info=not_personal())
+    action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_actions.id"), index=True, info=not_personal()
+    )
+    created_at: Mapped[datetime] = mapped_column(info=NOTICE)
+    read_at: Mapped[datetime | None] = mapped_column(info=NOTICE)
+
+    action: Mapped[ModerationAction | None] = relationship()
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    def __repr__(self) -> str:
+        return f"<Notification {self.id} {self.kind}>"
