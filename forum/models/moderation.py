@@ -87,6 +87,7 @@ class ModerationAction(Base):
     # The statement of reasons: which rule of the charter, and how the matter came to light.
     rule: Mapped[str | None] = mapped_column(String(30), info=NOT_PERSONAL)
     detection: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
+    ends_at: Mapped[datetime | None] = mapped_column(info=MODERATION)  # of a suspension or ban
     created_at: Mapped[datetime] = mapped_column(index=True, info=MODERATION)
 
     moderator: Mapped[User | None] = relationship(foreign_keys=[moderator_id])

@@ -94,6 +94,7 @@ def upgrade():
     with op.batch_alter_table("moderation_actions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rule", sa.String(length=30), nullable=True))
         batch_op.add_column(sa.Column("detection", sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("moderation_note", sa.String(length=500), nullable=True))
@@ -121,6 +122,7 @@ def downgrade():
         batch_op.drop_column("moderation_note")
 
     with op.batch_alter_table("moderation_actions", schema=None) as batch_op:
+        batch_op.drop_column("ends_at")
         batch_op.drop_column("detection")
         batch_op.drop_column("rule")
 
