@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import LoginEvent, Post, PostRevision, User
+from forum.models import LoginEvent, PersonalDataAccess, Post, PostRevision, User
 from forum.models.base import utcnow
 from forum.services import accounts, privacy
 from gdpr import retention
@@ -144,6 +144,12 @@ def hold_accesses(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return count
 
 
+def personal_data_accesses(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """The log of admins' access to e-mail and IP addresses, five years."""
+    condition = PersonalDataAccess.created_at < cutoff
+    return _purge(session, PersonalDataAccess, condition, dry_run)
+
+
 def outbox_mails(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Mail written to the outbox folder (no SMTP server): addresses in files, 30 days."""
     folder = Path(current_app.config["MAIL_OUTBOX"])
@@ -169,6 +175,7 @@ RETENTION_RULES = [
     Rule("login_history", "login_history", login_history),
     Rule("closed_requests", "consent_proof", closed_requests),
     Rule("hold_accesses", "consent_proof", hold_accesses),
+    Rule("personal_data_accesses", "consent_proof", personal_data_accesses),
     Rule("outbox_mails", "outbox", outbox_mails),
 ]
 

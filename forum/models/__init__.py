@@ -1,5 +1,6 @@
 """The forum's models."""
 
+from forum.models.access import PersonalDataAccess
 from forum.models.moderation import (
     Appeal,
     ModerationAction,
@@ -22,6 +23,7 @@ __all__ = [
     "ReportReason",
     "LoginEvent",
     "Post",
+    "PersonalDataAccess",
     "PostRevision",
     "Role",
     "SlugRedirect",

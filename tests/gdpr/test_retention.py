@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from forum import privacy as rules
 from forum.extensions import db
-from forum.models import LoginEvent, Post, User
+from forum.models import LoginEvent, PersonalDataAccess, Post, User
 from forum.services import accounts, posting, privacy
 from gdpr import consent, legal_hold, requests
 from gdpr.models import ConsentEvent, ExportArchive, PurgeLog
@@ -84,6 +84,15 @@ def four_years(app_ctx, time_machine):
             db.session, item="post:1", reason="Réquisition", admin_ref="1"
         )
         access.requested_at = at(when)
+        db.session.add(
+            PersonalDataAccess(
+                admin_id=author.id,
+                subject_id=author.id,
+                field="email",
+                reason="Demande d'un juge",
+                created_at=at(when),
+            )
+        )
     db.session.commit()
     time_machine.move_to(NOW, tick=False)
     return users
@@ -100,6 +109,7 @@ EXPECTED_FIRST_RUN = {
     "login_history": 1,
     "closed_requests": 1,
     "hold_accesses": 1,
+    "personal_data_accesses": 1,
     "outbox_mails": 0,  # the files are written now, by the real clock
 }
 

@@ -1,22 +1,47 @@
-"""Administration (/admin): the taxonomy of trades and topics."""
+"""Administration (/admin): the taxonomy of trades and topics, members and the logged access
+to their personal data."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from forum import policy
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Topic, Trade
-from forum.services import taxonomy
+from forum.models import Role, Topic, Trade, User
+from forum.services import accounts, admin_members, taxonomy
 from forum.web import current_actor
-from forum.web.admin.forms import ActionForm, MergeForm, NameForm, NewTradeForm
+from forum.web.admin.forms import (
+    REVEAL_FORMS,
+    ActionForm,
+    MemberSearchForm,
+    MergeForm,
+    NameForm,
+    NewTradeForm,
+)
 from forum.web.forms import choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 KINDS = {"trades": Trade, "topics": Topic}
+ROLES = {
+    Role.MEMBER: _l("Membre"),
+    Role.MODERATOR: _l("Modérateur"),
+    Role.ADMIN: _l("Administrateur"),
+    Role.COET_STAFF: _l("Personnel du COET-MOF"),
+}
+FIELDS = {"email": _l("Adresse e-mail"), "login_ips": _l("Adresses IP de connexion")}
 
 
 @bp.before_request
@@ -144,3 +169,72 @@ def retire(kind: str, item_id: int, action: str):
             return _refused(error)
         flash(_("Enregistré."), "success")
     return redirect(url_for("admin.taxonomy_page"))
+
+
+# --- members and the logged access to their e-mail and IP addresses -------------------------
+
+
+@bp.get("/members")
+def members():
+    form = MemberSearchForm(formdata=request.args)
+    found = admin_members.find_members(current_actor(), form.q.data or "")
+    return render_template("admin/members.html", form=form, members=found, roles=ROLES)
+
+
+def _member(username: str) -> User:
+    member = accounts.get_user_by_username(username)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _member_page(member: User, status: int = 200, *, revealed=None, field=None, form=None):
+    """The member's non-secret facts and the two reveal forms; FORM is the one that was posted."""
+    forms = {name: form_class(formdata=None) for name, form_class in REVEAL_FORMS.items()}
+    if form is not None:
+        forms[field] = form
+    return (
+        render_template(
+            "admin/member.html",
+            member=member,
+            roles=ROLES,
+            fields=FIELDS,
+            forms=forms,
+            revealed=revealed,
+            revealed_field=field if revealed is not None else None,
+        ),
+        status,
+    )
+
+
+@bp.get("/members/<username>")
+def member(username: str):
+    return _member_page(_member(username))
+
+
+@bp.post("/members/<username>/reveal")
+def reveal(username: str):
+    """Shown in this response only: never in a URL, a flash message or a cache."""
+    member = _member(username)
+    field = request.form.get("field", "")
+    field = field if field in REVEAL_FORMS else "email"
+    form = REVEAL_FORMS[field]()
+    page = None
+    if form.validate_on_submit():
+        try:
+            revealed = admin_members.reveal(
+                current_actor(), member, form.field.data or "", reason=form.reason.data or ""
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            page = _member_page(member, revealed=revealed, field=field)
+    response = make_response(page or _member_page(member, 400, field=field, form=form))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/access-log")
+def access_log():
+    accesses = admin_members.list_accesses(current_actor())
+    return render_template("admin/access_log.html", accesses=accesses, fields=FIELDS)
