@@ -113,6 +113,8 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_LIMIT": env.get("REGISTER_LIMIT", "10 per hour"),
         "RESET_LIMIT": env.get("RESET_LIMIT", "5 per hour"),
         "POST_LIMIT": env.get("POST_LIMIT", "6 per minute;60 per hour"),
+        # Moderation: a new member's first N posts wait for a moderator (0: published at once).
+        "MODERATION_NEW_MEMBER_APPROVALS": max(_int(env, "MODERATION_NEW_MEMBER_APPROVALS", 0), 0),
         # Accounts
         "EMAIL_VERIFY_MAX_AGE_HOURS": _int(env, "EMAIL_VERIFY_MAX_AGE_HOURS", 48),
         "PASSWORD_RESET_MAX_AGE_MINUTES": _int(env, "PASSWORD_RESET_MAX_AGE_MINUTES", 60),

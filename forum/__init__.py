@@ -17,14 +17,15 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import cli, policy
+from forum import charter, cli, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.models import User
-from forum.services import accounts
+from forum.services import accounts, notifications
 from forum.web import account, admin, auth, current_actor, main
 from forum.web import forum as forum_web
 from forum.web import moderation as moderation_web
+from forum.web import notifications as notifications_web
 from forum.web import privacy as privacy_web
 from forum.web.forms import IdConverter
 
@@ -84,12 +85,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin.bp,
         privacy_web.bp,
         moderation_web.bp,
+        notifications_web.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     cli.register(app)
     app.context_processor(lambda: {"current_locale": str(get_locale()), "actor": current_actor()})
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals["statement"] = charter.statement
+    app.jinja_env.globals["unread_notifications"] = notifications.count_unread
     return app
 
 

@@ -5,8 +5,10 @@ Views, templates (`policy` is a Jinja global) and services all ask here.
 
 from __future__ import annotations
 
+from forum import charter
 from forum.errors import NotAllowed
-from forum.models import Post, Role, Thread, User
+from forum.models import Appeal, ModerationAction, Post, Role, Thread, User
+from forum.models.base import utcnow
 
 
 def is_member(actor: User | None) -> bool:
@@ -46,7 +48,11 @@ def can_create_thread(actor: User | None) -> bool:
 
 
 def can_reply(actor: User | None, thread: Thread) -> bool:
-    return is_member(actor) and (not thread.is_locked or is_moderator(actor))
+    return (
+        is_member(actor)
+        and can_see_thread(actor, thread)
+        and (not thread.is_locked or is_moderator(actor))
+    )
 
 
 def can_edit_post(actor: User | None, post: Post) -> bool:
@@ -58,7 +64,7 @@ def can_delete_post(actor: User | None, post: Post) -> bool:
 
 
 def can_quote_post(actor: User | None, post: Post) -> bool:
-    return is_member(actor) and not post.is_deleted
+    return is_member(actor) and not post.is_deleted and not post.is_pending
 
 
 def can_see_post_history(actor: User | None, post: Post) -> bool:
@@ -74,7 +80,12 @@ def can_see_deleted_text(actor: User | None, post: Post) -> bool:
 
 
 def can_report_post(actor: User | None, post: Post) -> bool:
-    return is_member(actor) and actor.id != post.author_id and not post.is_deleted
+    return (
+        is_member(actor)
+        and actor.id != post.author_id
+        and not post.is_deleted
+        and not post.is_pending
+    )
 
 
 def can_moderate(actor: User | None) -> bool:
@@ -91,8 +102,61 @@ def can_see_hidden_post(actor: User | None, post: Post) -> bool:
 
 
 def can_manage_thread(actor: User | None, thread: Thread) -> bool:
-    """Lock, unlock, pin, unpin."""
+    """Lock, unlock, pin, unpin, move, split, merge."""
     return is_moderator(actor)
+
+
+def can_moderate_post(actor: User | None, post: Post) -> bool:
+    """Edit with a note, delete, approve or reject someone's post as a moderator."""
+    return is_moderator(actor)
+
+
+def can_see_post(actor: User | None, post: Post) -> bool:
+    """A post waiting for approval: its author and the moderators; a refused one: moderators."""
+    if not post.is_pending:
+        return True
+    if is_moderator(actor):
+        return True
+    return actor is not None and actor.id == post.author_id and not post.is_deleted
+
+
+def can_see_thread(actor: User | None, thread: Thread) -> bool:
+    """A thread waiting for approval is seen by its author and the moderators only."""
+    return not thread.is_pending or (
+        actor is not None and (actor.id == thread.author_id or is_moderator(actor))
+    )
+
+
+def skips_approval(actor: User) -> bool:
+    """Appointed people are not queued as new members: moderators, admins, COET staff."""
+    return holds_power(actor) or is_official(actor)
+
+
+def can_see_decision(actor: User | None, entry: ModerationAction) -> bool:
+    """A statement of reasons: the member it concerns, and the moderators."""
+    return actor is not None and (actor.id == entry.member_id or is_moderator(actor))
+
+
+def can_appeal(actor: User | None, entry: ModerationAction) -> bool:
+    """Once, within the delay, by the member concerned, even suspended (not frozen)."""
+    return (
+        actor is not None
+        and actor.id == entry.member_id
+        and actor.is_verified
+        and not actor.is_restricted
+        and entry.action in charter.APPEALABLE
+        and entry.appeal is None
+        and utcnow() <= charter.appeal_deadline(entry)
+    )
+
+
+def can_decide_appeal(actor: User | None, appeal: Appeal) -> bool:
+    """Another moderator than the one who acted, and never the appellant."""
+    return (
+        is_moderator(actor)
+        and actor.id != appeal.action.moderator_id
+        and actor.id != appeal.member_id
+    )
 
 
 def can_sanction(actor: User | None, member: User) -> bool:
@@ -103,6 +167,11 @@ def can_sanction(actor: User | None, member: User) -> bool:
 
 
 def can_manage_taxonomy(actor: User | None) -> bool:
+    return is_admin(actor)
+
+
+def can_reveal_personal_data(actor: User | None, member: User) -> bool:
+    """A member's e-mail or login IP addresses: admins only, each access logged by the service."""
     return is_admin(actor)
 
 

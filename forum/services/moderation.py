@@ -5,6 +5,7 @@ Every action records who, what, when and why, and the member concerned is told, 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,63 +13,137 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
-from forum import markup, policy
+from forum import charter, markup, policy, slugs
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
+    Appeal,
     ModerationAction,
     ModeratorNote,
+    Notification,
     Post,
     PostRevision,
     Report,
     ReportReason,
     Thread,
+    ThreadRedirect,
     User,
 )
 from forum.models.base import utcnow
-from forum.services import accounts
+from forum.services import accounts, posting
 
 REASON_MAX = 1_000
 COMMENT_MAX = 1_000
 
 
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("reason", _("Indiquez la raison : le membre concerné la recevra."))
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(
-            "reason", _("La raison ne peut pas dépasser %(n)d caractères.", n=REASON_MAX)
-        )
-    return reason
+@dataclass(frozen=True)
+class Grounds:
+    """Why a moderator acts: the reason sent to the member, the charter rule, how it was seen."""
+
+    reason: str
+    rule: str | None = None
+    detection: str | None = None
 
 
-def _log(moderator: User, member_id: int | None, action: str, target: str, reason: str) -> None:
-    db.session.add(
-        ModerationAction(
-            moderator_id=moderator.id,
-            member_id=member_id,
-            action=action,
-            target=target,
-            reason=reason,
-            created_at=utcnow(),
-        )
+def _grounds(action: str, grounds: Grounds, *, post: Post | None = None) -> Grounds:
+    """GROUNDS checked for ACTION; the rule defaults to the one the reports on POST point to."""
+    reason = grounds.reason.strip()
+    rule = grounds.rule or None
+    if rule is None and post is not None and action in charter.APPEALABLE:
+        rule = _rule_of_reports(post)
+    detection = grounds.detection or ("report" if _has_open_reports(post) else "moderator")
+    error = InvalidInput.collect(
+        {
+            "reason": _("Indiquez la raison : le membre concerné la recevra.")
+            if not reason
+            else _("La raison ne peut pas dépasser %(n)d caractères.", n=REASON_MAX)
+            if len(reason) > REASON_MAX
+            else None,
+            "rule": _("Indiquez la règle de la charte appliquée.")
+            if rule is None and action in charter.APPEALABLE
+            else _("Choisissez une règle de la charte.")
+            if rule is not None and rule not in charter.RULES
+            else None,
+            "detection": None
+            if detection in charter.DETECTIONS
+            else _("Choisissez comment le problème a été repéré."),
+        }
     )
+    if error:
+        raise error
+    return Grounds(reason, rule, detection)
 
 
-def _tell(member_id: int | None, what: str, reason: str, url: str) -> None:
-    """The statement of reasons: what was done, why, and where."""
+def _has_open_reports(post: Post | None) -> bool:
+    if post is None or post.id is None:
+        return False
+    query = select(Report.id).where(Report.post_id == post.id, Report.resolved_at.is_(None))
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _rule_of_reports(post: Post) -> str | None:
+    reasons = db.session.scalars(
+        select(Report.reason).where(Report.post_id == post.id, Report.resolved_at.is_(None))
+    ).all()
+    counted = Counter(charter.RULE_OF_REPORT.get(reason) for reason in reasons)
+    counted.pop(None, None)
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def _log(
+    moderator: User,
+    member_id: int | None,
+    action: str,
+    target: str,
+    grounds: Grounds,
+    *,
+    ends_at: datetime | None = None,
+) -> ModerationAction:
+    """Write the log line; the member concerned finds the statement in their notifications."""
+    entry = ModerationAction(
+        moderator_id=moderator.id,
+        member_id=member_id,
+        action=action,
+        target=target,
+        reason=grounds.reason,
+        rule=grounds.rule,
+        detection=grounds.detection,
+        ends_at=ends_at,
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
     member = db.session.get(User, member_id) if member_id else None
-    if member is None or member.is_restricted:
-        return
-    accounts.notify(
-        member,
-        "moderation",
-        what=what,
-        reason=reason,
-        url=url,
+    if _told(member, action, moderator):
+        db.session.add(
+            Notification(user_id=member.id, kind="moderation", action=entry, created_at=utcnow())
+        )
+    return entry
+
+
+def _told(member: User | None, action: str, moderator: User) -> bool:
+    # A frozen account (art. 18) is not processed further; nobody is told of their own act.
+    return (
+        member is not None
+        and action in charter.STATEMENTS
+        and member.id != moderator.id
+        and not member.is_restricted
     )
+
+
+def _commit_and_tell(entry: ModerationAction) -> None:
+    """Commit, then mail the statement of reasons to a member who wants e-mail notifications."""
+    db.session.commit()
+    member = entry.member
+    if _told(member, entry.action, entry.moderator) and member.notify_by_email:
+        accounts.notify(
+            member,
+            "moderation",
+            entry=entry,
+            appealable=charter.APPEALABLE,
+            appeal_days=charter.APPEAL_DAYS,
+            url=absolute_url("notifications.decision", action_id=entry.id),
+        )
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -139,6 +214,17 @@ def list_open_reports(actor: User) -> list[ReportGroup]:
     return sorted(groups.values(), key=lambda g: (-len(g.reports), g.first_at))
 
 
+def open_reports_of(post: Post) -> list[Report]:
+    """The open reports on POST, with their reporters (moderators only see this)."""
+    query = (
+        select(Report)
+        .where(Report.post_id == post.id, Report.resolved_at.is_(None))
+        .order_by(Report.created_at)
+        .options(joinedload(Report.reporter))
+    )
+    return list(db.session.scalars(query))
+
+
 def count_open_reports() -> int:
     return db.session.scalar(select(func.count()).where(Report.resolved_at.is_(None))) or 0
 
@@ -151,70 +237,97 @@ def _resolve_reports(post: Post, resolution: str) -> int:
     ).rowcount
 
 
-def dismiss_reports(actor: User, post: Post, *, reason: str) -> int:
+def dismiss_reports(actor: User, post: Post, grounds: Grounds) -> int:
     """Close the open reports of POST without acting on it."""
     policy.require(policy.can_moderate(actor))
-    reason = _reason(reason)
+    grounds = _grounds("dismiss_reports", grounds, post=post)
     closed = _resolve_reports(post, "dismissed")
-    _log(actor, post.author_id, "dismiss_reports", f"post:{post.id}", reason)
-    db.session.commit()
+    entry = _log(actor, post.author_id, "dismiss_reports", f"post:{post.id}", grounds)
+    _commit_and_tell(entry)
     return closed
 
 
-# --- posts and threads ------------------------------------------------------------------------
+# --- posts ------------------------------------------------------------------------------------
 
 
-def hide_post(actor: User, post: Post, *, reason: str) -> Post:
+def _post_url(post: Post) -> str:
+    return absolute_url("forum.post", post_id=post.id)
+
+
+def hide_post(actor: User, post: Post, grounds: Grounds) -> Post:
     """Hide POST behind a placeholder giving the reason; its author is told why."""
     policy.require(policy.can_hide_post(actor, post))
-    reason = _reason(reason)
+    grounds = _grounds("hide_post", grounds, post=post)
     post.hidden_at = utcnow()
     post.hidden_by_id = actor.id
-    post.hidden_reason = reason
+    post.hidden_reason = grounds.reason[:500]
     _resolve_reports(post, "hidden")
-    _log(actor, post.author_id, "hide_post", f"post:{post.id}", reason)
-    db.session.commit()
-    _tell(
-        post.author_id,
-        _("Votre message a été masqué."),
-        reason,
-        absolute_url("forum.post", post_id=post.id),
-    )
+    _commit_and_tell(_log(actor, post.author_id, "hide_post", f"post:{post.id}", grounds))
     return post
 
 
-def restore_post(actor: User, post: Post, *, reason: str) -> Post:
+def restore_post(actor: User, post: Post, grounds: Grounds) -> Post:
     """Show a hidden post again."""
     policy.require(policy.can_hide_post(actor, post))
-    reason = _reason(reason)
+    grounds = _grounds("restore_post", grounds, post=post)
     post.hidden_at = post.hidden_by_id = post.hidden_reason = None
-    _log(actor, post.author_id, "restore_post", f"post:{post.id}", reason)
-    db.session.commit()
-    _tell(
-        post.author_id,
-        _("Votre message est de nouveau visible."),
-        reason,
-        absolute_url("forum.post", post_id=post.id),
-    )
+    _commit_and_tell(_log(actor, post.author_id, "restore_post", f"post:{post.id}", grounds))
+    return post
+
+
+def edit_post(
+    actor: User, post: Post, *, body: str, grounds: Grounds, version: int | None = None
+) -> Post:
+    """Rewrite POST as a moderator: the former text stays in its history, the note is shown."""
+    policy.require(policy.can_moderate_post(actor, post))
+    grounds = _grounds("edit_post", grounds, post=post)
+    if not posting.revise(actor, post, body=body, version=version):
+        raise InvalidInput("body", _("Le texte n'a pas changé."))
+    post.moderation_note = grounds.reason[:500]
+    _resolve_reports(post, "edited")
+    entry = _log(actor, post.author_id, "edit_post", f"post:{post.id}", grounds)
+    posting.commit_edit()
+    _commit_and_tell(entry)
+    return post
+
+
+def delete_post(actor: User, post: Post, grounds: Grounds) -> Post:
+    """Delete POST as a moderator: a placeholder with the reason, retention purges the text."""
+    policy.require(policy.can_moderate_post(actor, post))
+    if post.is_deleted:
+        raise InvalidInput("reason", _("Ce message est déjà supprimé."))
+    grounds = _grounds("delete_post", grounds, post=post)
+    post.deleted_at = utcnow()
+    post.moderation_note = grounds.reason[:500]
+    _resolve_reports(post, "deleted")
+    _commit_and_tell(_log(actor, post.author_id, "delete_post", f"post:{post.id}", grounds))
     return post
 
 
 REDACTED = "[passage retiré par la modération]"
 
 
-def redact(actor: User, post: Post, *, passage: str, reason: str) -> Post:
+def redact(actor: User, post: Post, *, passage: str, grounds: Grounds) -> Post:
     """Rewrite POST without PASSAGE (personal data exposed), everywhere it is stored.
 
     Not just hidden at display: the source, the rendering and any former version holding the
     passage are rewritten; the log keeps the action and the reason, never the passage itself.
     """
     policy.require(policy.can_hide_post(actor, post))
-    reason = _reason(reason)
     passage = passage.strip()
+    try:
+        grounds = _grounds("redact_post", grounds, post=post)
+    except InvalidInput as error:
+        problem = error
+    else:
+        problem = None
     if not passage or passage not in post.source:
-        raise InvalidInput(
+        missing = InvalidInput(
             "passage", _("Copiez exactement le passage à retirer, tel qu'il est écrit.")
         )
+        raise InvalidInput("passage", missing.message, more=problem.errors if problem else None)
+    if problem:
+        raise problem
     post.source = post.source.replace(passage, REDACTED)
     post.html = markup.render(post.source)
     db.session.execute(
@@ -223,16 +336,61 @@ def redact(actor: User, post: Post, *, passage: str, reason: str) -> Post:
         )
     )
     _resolve_reports(post, "redacted")
-    _log(actor, post.author_id, "redact_post", f"post:{post.id}", reason)
-    db.session.commit()
-    _tell(
-        post.author_id,
-        _("Un passage de votre message a été retiré."),
-        reason,
-        absolute_url("forum.post", post_id=post.id),
-    )
+    _commit_and_tell(_log(actor, post.author_id, "redact_post", f"post:{post.id}", grounds))
     return post
 
+
+def list_pending_posts(actor: User) -> list[Post]:
+    """New members' posts waiting for a moderator, oldest first."""
+    policy.require(policy.can_moderate(actor))
+    query = (
+        select(Post)
+        .where(Post.pending_at.is_not(None), Post.deleted_at.is_(None))
+        .order_by(Post.pending_at, Post.id)
+        .options(joinedload(Post.author), joinedload(Post.thread))
+    )
+    return list(db.session.scalars(query))
+
+
+def count_pending_posts() -> int:
+    query = select(func.count()).where(Post.pending_at.is_not(None), Post.deleted_at.is_(None))
+    return db.session.scalar(query) or 0
+
+
+def _publish(post: Post) -> None:
+    post.pending_at = None
+    thread = post.thread
+    if thread.is_pending and posting.first_post_id(thread) == post.id:
+        thread.pending_at = None
+        posting.count_thread(thread.topic, thread.trades, +1)
+    posting.recount(thread)
+
+
+def approve_post(actor: User, post: Post, grounds: Grounds) -> Post:
+    """Publish a new member's pending post."""
+    policy.require(policy.can_moderate_post(actor, post))
+    if not post.is_pending or post.is_deleted:
+        raise InvalidInput("reason", _("Ce message n'attend plus de validation."))
+    grounds = _grounds("approve_post", grounds, post=post)
+    _publish(post)
+    _commit_and_tell(_log(actor, post.author_id, "approve_post", f"post:{post.id}", grounds))
+    return post
+
+
+def reject_post(actor: User, post: Post, grounds: Grounds) -> Post:
+    """Refuse a new member's pending post: it is never published, its author is told why."""
+    policy.require(policy.can_moderate_post(actor, post))
+    if not post.is_pending or post.is_deleted:
+        raise InvalidInput("reason", _("Ce message n'attend plus de validation."))
+    grounds = _grounds("reject_post", Grounds(grounds.reason, grounds.rule, "approval"), post=post)
+    post.deleted_at = utcnow()
+    post.moderation_note = grounds.reason[:500]
+    posting.recount(post.thread)
+    _commit_and_tell(_log(actor, post.author_id, "reject_post", f"post:{post.id}", grounds))
+    return post
+
+
+# --- threads ----------------------------------------------------------------------------------
 
 THREAD_ACTIONS = {
     "lock": ("is_locked", True),
@@ -242,15 +400,133 @@ THREAD_ACTIONS = {
 }
 
 
-def change_thread(actor: User, thread: Thread, action: str, *, reason: str) -> Thread:
+def change_thread(actor: User, thread: Thread, action: str, grounds: Grounds) -> Thread:
     """Lock, unlock, pin or unpin THREAD, with the reason in the log."""
     policy.require(policy.can_manage_thread(actor, thread))
     attribute, value = THREAD_ACTIONS[action]
-    reason = _reason(reason)
+    grounds = _grounds(f"{action}_thread", grounds)
     setattr(thread, attribute, value)
-    _log(actor, thread.author_id, f"{action}_thread", f"thread:{thread.id}", reason)
-    db.session.commit()
+    entry = _log(actor, thread.author_id, f"{action}_thread", f"thread:{thread.id}", grounds)
+    _commit_and_tell(entry)
     return thread
+
+
+def move_thread(
+    actor: User, thread: Thread, *, topic_id: int | None, trade_ids: list[int], grounds: Grounds
+) -> Thread:
+    """Put THREAD in another topic and/or other trades."""
+    policy.require(policy.can_manage_thread(actor, thread))
+    topic, topic_problem = posting.choose_topic(topic_id)
+    trades, trades_problem = posting.choose_trades(trade_ids)
+    try:
+        grounds = _grounds("move_thread", grounds)
+    except InvalidInput as error:
+        problems = error.errors
+    else:
+        problems = {}
+    error = InvalidInput.collect({"topic": topic_problem, "trades": trades_problem, **problems})
+    if error:
+        raise error
+    if topic.id == thread.topic_id and {t.id for t in trades} == {t.id for t in thread.trades}:
+        raise InvalidInput("topic", _("La discussion est déjà dans ce sujet et ces métiers."))
+    if not thread.is_pending:
+        posting.count_thread(thread.topic, thread.trades, -1)
+        posting.count_thread(topic, trades, +1)
+    thread.topic = topic
+    thread.trades = trades
+    entry = _log(actor, thread.author_id, "move_thread", f"thread:{thread.id}", grounds)
+    _commit_and_tell(entry)
+    return thread
+
+
+def merge_threads(actor: User, source: Thread, target: Thread, grounds: Grounds) -> Thread:
+    """Move every post of SOURCE into TARGET (in date order); SOURCE's address leads there."""
+    policy.require(policy.can_manage_thread(actor, source))
+    grounds = _grounds("merge_thread", grounds)
+    if target.id == source.id:
+        raise InvalidInput("target", _("Choisissez une autre discussion que celle-ci."))
+    db.session.execute(update(Post).where(Post.thread_id == source.id).values(thread_id=target.id))
+    db.session.execute(
+        update(ThreadRedirect)
+        .where(ThreadRedirect.thread_id == source.id)
+        .values(thread_id=target.id)
+    )
+    db.session.add(ThreadRedirect(old_id=source.id, thread_id=target.id))
+    if not source.is_pending:
+        posting.count_thread(source.topic, source.trades, -1)
+    entry = _log(
+        actor, source.author_id, "merge_thread", f"thread:{source.id}>{target.id}", grounds
+    )
+    db.session.delete(source)
+    db.session.flush()
+    db.session.expire_all()
+    posting.recount(target)
+    _commit_and_tell(entry)
+    return target
+
+
+def split_thread(
+    actor: User, thread: Thread, *, post_ids: list[int], title: str, grounds: Grounds
+) -> Thread:
+    """Move the chosen posts of THREAD into a new thread of the same topic and trades."""
+    policy.require(policy.can_manage_thread(actor, thread))
+    wanted = set(post_ids)
+    posts = (
+        list(
+            db.session.scalars(
+                select(Post)
+                .where(Post.thread_id == thread.id, Post.id.in_(wanted))
+                .order_by(Post.id)
+            )
+        )
+        if wanted
+        else []
+    )
+    title = " ".join(title.split())
+    try:
+        grounds = _grounds("split_thread", grounds)
+    except InvalidInput as error:
+        problems = error.errors
+    else:
+        problems = {}
+    first_id = posting.first_post_id(thread)
+    error = InvalidInput.collect(
+        {
+            "posts": _("Cochez au moins un message à déplacer.")
+            if not posts or len(posts) != len(wanted)
+            else _("Le premier message reste dans sa discussion : ne le cochez pas.")
+            if first_id in wanted
+            else None,
+            "title": posting.title_problem(title),
+            **problems,
+        }
+    )
+    if error:
+        raise error
+    opener = posts[0]
+    new = Thread(
+        title=title,
+        slug=slugs.slugify(title) or "discussion",
+        topic=thread.topic,
+        author_id=opener.author_id,
+        created_at=opener.created_at,
+        last_posted_at=opener.created_at,
+        post_count=0,
+    )
+    new.trades = list(thread.trades)
+    db.session.add(new)
+    db.session.flush()
+    db.session.execute(
+        update(Post).where(Post.id.in_([post.id for post in posts])).values(thread_id=new.id)
+    )
+    posting.count_thread(new.topic, new.trades, +1)
+    entry = _log(actor, thread.author_id, "split_thread", f"thread:{thread.id}>{new.id}", grounds)
+    db.session.flush()
+    db.session.expire_all()
+    posting.recount(thread)
+    posting.recount(new)
+    _commit_and_tell(entry)
+    return new
 
 
 def list_log(actor: User, *, limit: int = 200) -> list[ModerationAction]:
@@ -268,41 +544,32 @@ def list_log(actor: User, *, limit: int = 200) -> list[ModerationAction]:
 # --- members: sanctions and notes -------------------------------------------------------------
 
 PERMANENT = datetime(9999, 12, 31, tzinfo=UTC)
-SANCTIONS = {
-    "warn": "Avertissement",
-    "suspend": "Suspension",
-    "ban": "Exclusion",
-    "lift": "Levée de sanction",
-}
+SANCTIONS = ("warn", "suspend", "ban", "lift")
 
 
-def sanction(actor: User, member: User, kind: str, *, reason: str, days: int | None = None) -> None:
+def sanction(
+    actor: User, member: User, kind: str, grounds: Grounds, *, days: int | None = None
+) -> ModerationAction:
     """Warn, suspend for DAYS, ban (for DAYS, or for good without them), or lift a sanction."""
     policy.require(policy.can_sanction(actor, member))
-    reason = _reason(reason)
     if kind not in SANCTIONS:
         raise InvalidInput("kind", _("Choisissez une sanction."))
+    grounds = _grounds(kind, grounds)
     if kind == "suspend" and not (days and 0 < days <= 365):
         raise InvalidInput("days", _("Indiquez une durée de 1 à 365 jours."))
+    if kind == "ban" and days is not None and not 0 < days <= 3650:
+        raise InvalidInput("days", _("Indiquez une durée de 1 à 3 650 jours, ou aucune."))
     now = utcnow()
+    ends_at = None
     if kind == "suspend":
-        member.posting_blocked_until = now + timedelta(days=days)
+        ends_at = member.posting_blocked_until = now + timedelta(days=days)
     elif kind == "ban":
-        member.posting_blocked_until = now + timedelta(days=days) if days else PERMANENT
+        ends_at = member.posting_blocked_until = now + timedelta(days=days) if days else PERMANENT
     elif kind == "lift":
         member.posting_blocked_until = None
-    _log(actor, member.id, kind, f"user:{member.id}", reason)
-    db.session.commit()
-    what = {
-        "warn": _("Vous recevez un avertissement de la modération."),
-        "suspend": _("Vous ne pouvez plus publier pendant %(n)d jours.", n=days or 0),
-        "ban": _(
-            "Vous êtes exclu du forum : vous pouvez lire et exercer vos droits sur vos "
-            "données, mais plus publier."
-        ),
-        "lift": _("Votre sanction est levée : vous pouvez de nouveau publier."),
-    }[kind]
-    _tell(member.id, what, reason, absolute_url("privacy.centre"))
+    entry = _log(actor, member.id, kind, f"user:{member.id}", grounds, ends_at=ends_at)
+    _commit_and_tell(entry)
+    return entry
 
 
 def add_note(actor: User, member: User, *, text: str) -> ModeratorNote:
@@ -333,3 +600,119 @@ def member_file(actor: User, member: User) -> dict:
         .options(joinedload(ModerationAction.moderator))
     ).all()
     return {"notes": notes, "actions": actions}
+
+
+# --- statements of reasons and appeals --------------------------------------------------------
+
+APPEAL_MIN, APPEAL_MAX = 10, 2_000
+DECISIONS = ("upheld", "overturned")
+
+
+def get_decision(actor: User | None, action_id: int) -> ModerationAction | None:
+    """The log entry ACTION_ID, for the member it concerns or a moderator; None if absent."""
+    entry = db.session.get(ModerationAction, action_id)
+    if entry is not None:
+        policy.require(policy.can_see_decision(actor, entry))
+    return entry
+
+
+def appeal(actor: User, entry: ModerationAction, *, text: str) -> Appeal:
+    """ACTOR contests ENTRY, once; another moderator than the one who acted decides."""
+    policy.require(policy.can_appeal(actor, entry))
+    text = text.strip()
+    if not APPEAL_MIN <= len(text) <= APPEAL_MAX:
+        raise InvalidInput(
+            "text",
+            _(
+                "Expliquez en %(min)d à %(max)d caractères pourquoi la décision vous semble "
+                "injuste.",
+                min=APPEAL_MIN,
+                max=APPEAL_MAX,
+            ),
+        )
+    contest = Appeal(action=entry, member_id=actor.id, text=text, created_at=utcnow())
+    db.session.add(contest)
+    db.session.commit()
+    return contest
+
+
+def list_open_appeals(actor: User) -> list[Appeal]:
+    policy.require(policy.can_moderate(actor))
+    query = (
+        select(Appeal)
+        .where(Appeal.decided_at.is_(None))
+        .order_by(Appeal.created_at)
+        .options(
+            joinedload(Appeal.member),
+            joinedload(Appeal.action).joinedload(ModerationAction.moderator),
+        )
+    )
+    return list(db.session.scalars(query))
+
+
+def count_open_appeals() -> int:
+    return db.session.scalar(select(func.count()).where(Appeal.decided_at.is_(None))) or 0
+
+
+def decide_appeal(actor: User, contest: Appeal, *, decision: str, reason: str) -> Appeal:
+    """Uphold or overturn the decision CONTEST is about; an overturned one is undone."""
+    policy.require(policy.can_decide_appeal(actor, contest))
+    if not contest.is_open:
+        raise InvalidInput("decision", _("Cette contestation a déjà été tranchée."))
+    entry = contest.action
+    try:
+        grounds = _grounds(f"appeal_{decision}", Grounds(reason, entry.rule, "appeal"))
+    except InvalidInput as error:
+        problems = error.errors
+    else:
+        problems = {}
+    error = InvalidInput.collect(
+        {
+            "decision": None if decision in DECISIONS else _("Maintenez ou annulez la décision."),
+            **problems,
+        }
+    )
+    if error:
+        raise error
+    if decision == "overturned":
+        _undo(entry)
+    contest.decided_at = utcnow()
+    contest.decider_id = actor.id
+    contest.decision = decision
+    contest.decision_reason = grounds.reason
+    _commit_and_tell(
+        _log(actor, contest.member_id, f"appeal_{decision}", f"appeal:{contest.id}", grounds)
+    )
+    return contest
+
+
+def _undo(entry: ModerationAction) -> None:
+    """Reverse what ENTRY did, where it can be: a hidden or deleted post, a lock, a sanction.
+
+    A rewrite (edit, redaction), a move, a split or a merge is not undone by itself: the
+    moderator deciding the appeal puts things back by hand if needed.
+    """
+    kind, _sep, ident = entry.target.partition(":")
+    if not ident.isdigit():
+        return
+    if kind == "post":
+        post = db.session.get(Post, int(ident))
+        if post is None:
+            return
+        if entry.action == "hide_post":
+            post.hidden_at = post.hidden_by_id = post.hidden_reason = None
+        elif entry.action in ("delete_post", "reject_post") and post.source:
+            post.deleted_at = None
+            post.moderation_note = None
+            if entry.action == "reject_post":
+                _publish(post)
+            else:
+                posting.recount(post.thread)
+    elif kind == "thread" and entry.action == "lock_thread":
+        thread = db.session.get(Thread, int(ident))
+        if thread is not None:
+            thread.is_locked = False
+    elif kind == "user" and entry.action in ("suspend", "ban"):
+        member = db.session.get(User, int(ident))
+        if member is not None and member.posting_blocked_until == entry.ends_at:
+            member.posting_blocked_until = None  # only if no later sanction replaced it

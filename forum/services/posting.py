@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -12,7 +13,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from forum import markup, pagination, policy, slugs
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Post, PostRevision, Thread, Topic, Trade, User, thread_trades
+from forum.models import (
+    Post,
+    PostRevision,
+    Thread,
+    ThreadRedirect,
+    Topic,
+    Trade,
+    User,
+    thread_trades,
+)
 from forum.models.base import utcnow
 from forum.services import accounts
 from gdpr import legal_hold
@@ -27,7 +37,7 @@ TABLE_CELLS_MAX = 3_000
 # --- checks shared by the writes -----------------------------------------------------------
 
 
-def _title_problem(title: str) -> str | None:
+def title_problem(title: str) -> str | None:
     if len(title) < TITLE_MIN:
         return _("Le titre doit faire au moins %(n)d caractères.", n=TITLE_MIN)
     if len(title) > TITLE_MAX:
@@ -50,7 +60,7 @@ def _body_problem(body: str) -> str | None:
     return None
 
 
-def _topic_for_new_thread(topic_id: int | None) -> tuple[Topic | None, str | None]:
+def choose_topic(topic_id: int | None) -> tuple[Topic | None, str | None]:
     if not topic_id:
         return None, _("Choisissez un sujet.")
     topic = db.session.get(Topic, topic_id)
@@ -59,7 +69,7 @@ def _topic_for_new_thread(topic_id: int | None) -> tuple[Topic | None, str | Non
     return topic, None
 
 
-def _trades_for_new_thread(trade_ids: Sequence[int]) -> tuple[list[Trade], str | None]:
+def choose_trades(trade_ids: Sequence[int]) -> tuple[list[Trade], str | None]:
     wanted = list(dict.fromkeys(trade_ids))
     if len(wanted) > TRADES_MAX:
         return [], _("Choisissez au plus %(n)d métiers.", n=TRADES_MAX)
@@ -92,6 +102,17 @@ def _hold(actor: User, post: Post, ip: str | None) -> None:
     )
 
 
+def needs_approval(actor: User) -> bool:
+    """Whether ACTOR's next post waits for a moderator (their first N posts, when set)."""
+    first_posts = current_app.config["MODERATION_NEW_MEMBER_APPROVALS"]
+    if first_posts <= 0 or policy.skips_approval(actor):
+        return False
+    approved = db.session.scalar(
+        select(func.count()).where(Post.author_id == actor.id, Post.pending_at.is_(None))
+    )
+    return (approved or 0) < first_posts
+
+
 def create_thread(
     actor: User,
     *,
@@ -105,11 +126,11 @@ def create_thread(
     policy.require(policy.can_create_thread(actor))
     title = " ".join(title.split())
     body = _normalise_body(body)
-    topic, topic_problem = _topic_for_new_thread(topic_id)
-    trades, trades_problem = _trades_for_new_thread(trade_ids)
+    topic, topic_problem = choose_topic(topic_id)
+    trades, trades_problem = choose_trades(trade_ids)
     error = InvalidInput.collect(
         {
-            "title": _title_problem(title),
+            "title": title_problem(title),
             "body": _body_problem(body),
             "topic": topic_problem,
             "trades": trades_problem,
@@ -118,6 +139,7 @@ def create_thread(
     if error:
         raise error
     now = utcnow()
+    pending = now if needs_approval(actor) else None
     thread = Thread(
         title=title,
         slug=slugs.slugify(title) or "discussion",
@@ -126,19 +148,29 @@ def create_thread(
         created_at=now,
         last_posted_at=now,
         last_poster=actor,
-        post_count=1,
+        post_count=0 if pending else 1,
+        pending_count=1 if pending else 0,
+        pending_at=pending,
     )
     thread.trades = trades
     db.session.add(thread)
-    first = Post(thread=thread, author=actor, source=body, html=markup.render(body), created_at=now)
+    first = Post(
+        thread=thread,
+        author=actor,
+        source=body,
+        html=markup.render(body),
+        created_at=now,
+        pending_at=pending,
+    )
     db.session.add(first)
     _hold(actor, first, ip)
-    _count_thread(topic, trades, +1)
+    if not pending:
+        count_thread(topic, trades, +1)
     db.session.commit()
     return thread
 
 
-def _count_thread(topic: Topic, trades: Sequence[Trade], delta: int) -> None:
+def count_thread(topic: Topic, trades: Sequence[Trade], delta: int) -> None:
     """Keep the thread counters exact, in the writer's transaction, without lost updates."""
     db.session.execute(
         update(Topic).where(Topic.id == topic.id).values(thread_count=Topic.thread_count + delta)
@@ -174,6 +206,7 @@ def reply(
     if error:
         raise error
     now = utcnow()
+    pending = now if needs_approval(actor) else None
     post = Post(
         thread=thread,
         author=actor,
@@ -181,19 +214,21 @@ def reply(
         html=markup.render(body),
         created_at=now,
         quoted_post=quoted,
+        pending_at=pending,
     )
     db.session.add(post)
     _hold(actor, post, ip)
     later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
-    db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(
-            post_count=Thread.post_count + 1,
-            last_posted_at=case((later, now), else_=Thread.last_posted_at),
-            last_poster_id=case((later, actor.id), else_=Thread.last_poster_id),
-        )
+    counters = (
+        {"pending_count": Thread.pending_count + 1}
+        if pending
+        else {
+            "post_count": Thread.post_count + 1,
+            "last_posted_at": case((later, now), else_=Thread.last_posted_at),
+            "last_poster_id": case((later, actor.id), else_=Thread.last_poster_id),
+        }
     )
+    db.session.execute(update(Thread).where(Thread.id == thread.id).values(**counters))
     db.session.commit()
     db.session.refresh(thread)
     return post
@@ -208,6 +243,18 @@ def edit_post(actor: User, post: Post, *, body: str, version: int | None = None)
     if post.is_deleted:
         raise InvalidInput("body", _("Ce message a été supprimé entre-temps."))
     policy.require(policy.can_edit_post(actor, post))
+    if revise(actor, post, body=body, version=version):
+        commit_edit()
+    return post
+
+
+def revise(actor: User, post: Post, *, body: str, version: int | None) -> bool:
+    """Put BODY in POST, the former text in its history; False if nothing changed. No commit.
+
+    Whoever may edit (the author, a moderator) has been checked by the caller.
+    """
+    if post.is_deleted:
+        raise InvalidInput("body", _("Ce message a été supprimé entre-temps."))
     body = _normalise_body(body)
     problem = _body_problem(body)
     if problem:
@@ -215,18 +262,22 @@ def edit_post(actor: User, post: Post, *, body: str, version: int | None = None)
     if version is not None and version != post.version:
         raise _edited_meanwhile()
     if body == post.source:
-        return post
+        return False
     now = utcnow()
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, created_at=now))
     post.source = body
     post.html = markup.render(body)
     post.edited_at = now
+    return True
+
+
+def commit_edit() -> None:
+    """Commit an edit; one that lost the race with another comes back as a form error."""
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise _edited_meanwhile() from None
-    return post
 
 
 def _edited_meanwhile() -> InvalidInput:
@@ -243,8 +294,33 @@ def delete_post(actor: User, post: Post) -> Post:
     """Delete POST softly: a placeholder stays in the thread, retention purges the text later."""
     policy.require(policy.can_delete_post(actor, post))
     post.deleted_at = utcnow()
+    post.moderation_note = None  # the author's own deletion: no moderator's word under it
     db.session.commit()
     return post
+
+
+def first_post_id(thread: Thread) -> int | None:
+    return db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == thread.id))
+
+
+def recount(thread: Thread) -> None:
+    """Set THREAD's counters from its posts (after posts moved in or out, or were approved)."""
+    published = select(Post).where(Post.thread_id == thread.id, Post.pending_at.is_(None))
+    thread.post_count = (
+        db.session.scalar(select(func.count()).select_from(published.subquery())) or 0
+    )
+    thread.pending_count = (
+        db.session.scalar(
+            select(func.count()).where(
+                Post.thread_id == thread.id, Post.pending_at.is_not(None), Post.deleted_at.is_(None)
+            )
+        )
+        or 0
+    )
+    last = db.session.scalar(published.order_by(Post.id.desc()).limit(1))
+    if last is not None:
+        thread.last_posted_at = last.created_at
+        thread.last_poster_id = last.author_id
 
 
 def quote_markdown(post: Post) -> str:
@@ -265,6 +341,12 @@ def get_thread(thread_id: int) -> Thread | None:
     return db.session.scalar(query)
 
 
+def merged_into(thread_id: int) -> Thread | None:
+    """The thread a merged thread THREAD_ID now lives in."""
+    redirect = db.session.get(ThreadRedirect, thread_id)
+    return db.session.get(Thread, redirect.thread_id) if redirect else None
+
+
 def get_post(post_id: int) -> Post | None:
     return db.session.get(Post, post_id)
 
@@ -282,7 +364,7 @@ def list_threads(
     *, topic: Topic | None = None, trade: Trade | None = None, page: int = 1
 ) -> pagination.Page[Thread]:
     """Threads of a topic and/or a trade, pinned first, then by last activity."""
-    query = select(Thread)
+    query = select(Thread).where(Thread.pending_at.is_(None))
     if topic is not None:
         query = query.where(Thread.topic_id == topic.id)
     if trade is not None:
@@ -302,24 +384,38 @@ def list_threads(
 
 def list_latest_threads(limit: int = 10) -> list[Thread]:
     """The most recently active threads, for the home page."""
-    query = select(Thread).order_by(Thread.last_posted_at.desc(), Thread.id.desc()).limit(limit)
+    query = select(Thread).where(Thread.pending_at.is_(None))
+    query = query.order_by(Thread.last_posted_at.desc(), Thread.id.desc()).limit(limit)
     return list(db.session.scalars(_thread_list_options(query)))
 
 
-def list_posts(thread: Thread, *, page: int = 1) -> pagination.Page[Post]:
-    """One page of THREAD's posts, oldest first; deleted posts stay as placeholders."""
-    number = pagination.check(page, thread.post_count)
+def list_posts(
+    thread: Thread, *, page: int = 1, viewer: User | None = None
+) -> pagination.Page[Post]:
+    """One page of THREAD's posts, oldest first; deleted posts stay as placeholders.
+
+    Posts waiting for approval are shown to their author and to moderators only; refused ones
+    to nobody.
+    """
+    moderator = policy.can_moderate(viewer)
+    total = thread.post_count + (thread.pending_count if viewer is not None else 0)
+    number = pagination.check(page, total)
     size = pagination.PAGE_SIZE
+    shown = Post.pending_at.is_(None)
+    if moderator:
+        shown = shown | Post.deleted_at.is_(None)
+    elif viewer is not None:
+        shown = shown | ((Post.author_id == viewer.id) & Post.deleted_at.is_(None))
     query = (
         select(Post)
-        .where(Post.thread_id == thread.id)
+        .where(Post.thread_id == thread.id, shown)
         .order_by(Post.id)
         .limit(size)
         .offset((number - 1) * size)
         .options(joinedload(Post.author), joinedload(Post.quoted_post).joinedload(Post.author))
     )
     return pagination.Page(
-        items=db.session.scalars(query).unique().all(), number=number, total=thread.post_count
+        items=db.session.scalars(query).unique().all(), number=number, total=total
     )
 
 

@@ -24,8 +24,11 @@ from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
+    Appeal,
     ModerationAction,
     ModeratorNote,
+    Notification,
+    PersonalDataAccess,
     Post,
     PostRevision,
     Report,
@@ -463,6 +466,12 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
     counts["reports"] = db.session.execute(
         delete(Report).where(Report.reporter_id == user.id)
     ).rowcount
+    # Their notifications and appeals go; the decisions on appeals stay in the log.
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    counts["appeals"] = db.session.execute(
+        delete(Appeal).where(Appeal.member_id == user.id)
+    ).rowcount
+    db.session.execute(update(Appeal).where(Appeal.decider_id == user.id).values(decider_id=None))
     # The moderation log stays (it is the proof of what was decided), without naming them.
     db.session.execute(
         update(ModerationAction).where(ModerationAction.member_id == user.id).values(member_id=None)
@@ -471,6 +480,17 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
         update(ModerationAction)
         .where(ModerationAction.moderator_id == user.id)
         .values(moderator_id=None)
+    )
+    # So does the log of admins' access to personal data: the proof an access happened.
+    db.session.execute(
+        update(PersonalDataAccess)
+        .where(PersonalDataAccess.subject_id == user.id)
+        .values(subject_id=None)
+    )
+    db.session.execute(
+        update(PersonalDataAccess)
+        .where(PersonalDataAccess.admin_id == user.id)
+        .values(admin_id=None)
     )
     db.session.execute(update(Post).where(Post.hidden_by_id == user.id).values(hidden_by_id=None))
     counts["exports"] = delete_archives(

@@ -12,7 +12,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Role, User
 from forum.models.base import utcnow
-from forum.services import privacy
+from forum.services import moderation, privacy
 from gdpr import legal_hold
 from tests import routes
 from tests.factories import make_thread, make_user
@@ -35,6 +35,7 @@ EXPECTED = {
     "main.privacy": PUBLIC,
     "main.terms": PUBLIC,
     "main.cookies": PUBLIC,
+    "main.charter_page": PUBLIC,
     "main.healthz": PUBLIC,
     "main.set_locale": PUBLIC,
     "auth.register": PUBLIC,
@@ -70,11 +71,22 @@ EXPECTED = {
     "moderation.add_note": MODERATORS,
     "moderation.reports": MODERATORS,
     "moderation.log": MODERATORS,
-    "moderation.hide_post": MODERATORS,
-    "moderation.restore_post": MODERATORS,
+    "moderation.post": MODERATORS,
+    "moderation.post_action": MODERATORS,
+    "moderation.edit_post": MODERATORS,
     "moderation.redact_post": MODERATORS,
-    "moderation.dismiss_reports": MODERATORS,
+    "moderation.thread": MODERATORS,
     "moderation.thread_action": MODERATORS,
+    "moderation.move_thread": MODERATORS,
+    "moderation.merge_thread": MODERATORS,
+    "moderation.split_thread": MODERATORS,
+    "moderation.queue": MODERATORS,
+    "moderation.appeals": MODERATORS,
+    "moderation.decide_appeal": MODERATORS,
+    "notifications.inbox": MEMBERS,
+    "notifications.mark_read": MEMBERS,
+    "notifications.decision": MODERATORS,  # decision 1 concerns another member
+    "notifications.appeal": AUTHOR_ONLY,  # only the member concerned appeals, once
     "privacy.centre": MEMBERS,
     "privacy.accept_policies": MEMBERS,
     "privacy.set_consent": MEMBERS,
@@ -101,6 +113,10 @@ EXPECTED = {
     "admin.rename": ADMINS,
     "admin.merge": ADMINS,
     "admin.retire": ADMINS,
+    "admin.members": ADMINS,
+    "admin.member": ADMINS,
+    "admin.reveal": ADMINS,
+    "admin.access_log": ADMINS,
 }
 
 
@@ -114,10 +130,17 @@ def _outcome(response) -> str:
 
 @pytest.fixture
 def world(app):
-    """Thread 1 / post 1 by another member; archive 1, request 1, access 1 by other people."""
+    """Thread 1 / post 1 by another member; archive 1, request 1, access 1, decision 1 about
+    other people."""
     with app.app_context():
         author = make_user(username="autrice")
         make_thread(author=author)
+        moderation.sanction(
+            make_user(role=Role.MODERATOR, username="autre-modo"),
+            author,
+            "warn",
+            moderation.Grounds("Ton agressif", "respect"),
+        )
         privacy.request_export(author)
         other_admin = make_user(role=Role.ADMIN, username="autre-admin")
         legal_hold.request_access(

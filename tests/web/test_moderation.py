@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import ModerationAction, Post, Report, Role
-from forum.services import accounts, moderation
+from forum.services import accounts, moderation, privacy
+from forum.services.moderation import Grounds
 from tests.factories import make_post, make_user
 
 MODERATION_ACCESS = {
@@ -30,6 +31,7 @@ def test_moderation_pages_are_for_moderators_and_admins(login_as, client, role, 
 def reported(app):
     with app.app_context():
         author = make_user(username="auteur", email="auteur@exemple.fr")
+        privacy.set_consent(author, "email_notifications", True, via="test")
         post = make_post(author=author, body="Un message **désagréable**")
         return {
             "post": post.id,
@@ -54,18 +56,22 @@ def test_a_member_reports_a_moderator_hides_the_author_is_told_and_the_log_shows
 
     queue = moderator_client.get("/mod/reports").get_data(as_text=True)
     moderator_client.post(
-        f"/mod/posts/{reported['post']}/hide", data={"reason": "Propos insultants (charte, art. 2)"}
+        f"/mod/posts/{reported['post']}/hide", data={"reason": "Propos insultants envers un juré"}
     )
     seen_by_others = app.test_client().get(reported["path"]).get_data(as_text=True)
     log = moderator_client.get("/mod/log").get_data(as_text=True)
 
-    assert reporter.username in queue and "Insultant" in queue and "harassment" in queue
+    assert reporter.username in queue and "Insultant" in queue
+    assert "Harcèlement ou insulte" in queue
     assert (
         "Message masqué par la modération" in seen_by_others and "désagréable" not in seen_by_others
     )
-    assert "Propos insultants (charte, art. 2)" in seen_by_others
-    mail = outbox.to("auteur@exemple.fr")[-1]
-    assert "Propos insultants" in mail.get_content() and reporter.username not in mail.get_content()
+    assert "Propos insultants envers un juré" in seen_by_others
+    mail = outbox.to("auteur@exemple.fr")[-1].get_content()
+    assert "Propos insultants" in mail and reporter.username not in mail
+    # The statement of reasons: the rule (from the report's reason), how it was seen, the appeal.
+    assert "Règle 1 : Respect des personnes" in mail and "le signalement d'un membre" in mail
+    assert "contester" in mail and "/me/decisions/" in mail
     assert "hide_post" in log and "camille" in log
     assert "Aucun signalement en attente." in moderator_client.get("/mod/reports").get_data(
         as_text=True
@@ -75,7 +81,9 @@ def test_a_member_reports_a_moderator_hides_the_author_is_told_and_the_log_shows
 def test_the_author_still_sees_their_hidden_post(app, client, reported):
     with app.app_context():
         post = db.session.get(Post, reported["post"])
-        moderation.hide_post(make_user(role=Role.MODERATOR), post, reason="Hors sujet")
+        moderation.hide_post(
+            make_user(role=Role.MODERATOR), post, Grounds("Hors sujet", "on_topic")
+        )
         session_id = post.author.get_id()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
@@ -131,7 +139,7 @@ def test_a_locked_thread_takes_no_reply(app, login_as, client, reported):
     with app.app_context():
         thread = db.session.get(Post, reported["post"]).thread
         moderation.change_thread(
-            make_user(role=Role.MODERATOR), thread, "lock", reason="Débat clos"
+            make_user(role=Role.MODERATOR), thread, "lock", Grounds("Débat clos", "on_topic")
         )
     login_as()
 
@@ -144,7 +152,9 @@ def test_a_locked_thread_takes_no_reply(app, login_as, client, reported):
 def test_an_action_without_a_reason_is_refused(app_ctx, reported):
     with pytest.raises(Exception) as error:
         moderation.hide_post(
-            make_user(role=Role.MODERATOR), db.session.get(Post, reported["post"]), reason=" "
+            make_user(role=Role.MODERATOR),
+            db.session.get(Post, reported["post"]),
+            Grounds(" ", "respect"),
         )
 
     assert "raison" in str(error.value)
@@ -192,7 +202,7 @@ def test_an_erased_reporter_and_moderator_leave_an_anonymous_log(app_ctx, report
     post = db.session.get(Post, reported["post"])
     author = post.author
     moderation.report_post(make_user(), post, reason="spam")
-    moderation.hide_post(make_user(role=Role.MODERATOR), post, reason="Spam")
+    moderation.hide_post(make_user(role=Role.MODERATOR), post, Grounds("Spam"))
     privacy.schedule_erasure(author, password=PASSWORD, content="anonymise")
     time_machine.shift(60 * 60 * 24 * 8)
 
@@ -210,22 +220,31 @@ def test_a_suspended_member_reads_and_exports_but_cannot_post(
     with app.app_context():
         target = accounts.get_user_by_username(member.username)
         moderation.sanction(
-            make_user(role=Role.MODERATOR), target, "suspend", reason="Spam répété", days=7
+            make_user(role=Role.MODERATOR),
+            target,
+            "suspend",
+            Grounds("Spam répété", "advertising"),
+            days=7,
         )
 
     reading = client.get(reported["path"]).status_code
     posting = client.post(f"/t/{reported['thread']}", data={"body": "Je reviens"}).status_code
     rights = client.post("/me/privacy/export").status_code
 
+    notices = client.get("/me/notifications").get_data(as_text=True)
+
     assert (reading, posting, rights) == (200, 403, 302)
-    assert "7 jours" in outbox.messages[0].get_content() or any(
-        "7 jours" in m.get_content() for m in outbox.messages
-    )
+    assert "Vous ne pouvez plus publier" in notices and "Spam répété" in notices
+    assert "Jusqu&#39;au" in notices or "Jusqu'au" in notices
+    # No e-mail about it without the member's consent to e-mail notifications.
+    assert not any("modération" in message["Subject"] for message in outbox.messages)
 
 
 def test_a_suspension_needs_a_duration_and_a_reason(app_ctx):
     with pytest.raises(Exception) as error:
-        moderation.sanction(make_user(role=Role.MODERATOR), make_user(), "suspend", reason="Spam")
+        moderation.sanction(
+            make_user(role=Role.MODERATOR), make_user(), "suspend", Grounds("Spam", "advertising")
+        )
 
     assert "durée" in str(error.value)
 
@@ -234,8 +253,8 @@ def test_moderators_cannot_sanction_each_other_but_admins_can(app_ctx):
     first, second = make_user(role=Role.MODERATOR), make_user(role=Role.MODERATOR)
 
     with pytest.raises(Exception) as refused:
-        moderation.sanction(first, second, "warn", reason="Essai")
-    moderation.sanction(make_user(role=Role.ADMIN), second, "warn", reason="Rappel de la charte")
+        moderation.sanction(first, second, "warn", Grounds("Essai", "respect"))
+    moderation.sanction(make_user(role=Role.ADMIN), second, "warn", Grounds("Rappel", "respect"))
 
     assert type(refused.value).__name__ == "NotAllowed"
 
@@ -268,10 +287,17 @@ def test_redaction_rewrites_the_post_and_its_history_and_logs_no_text(app, login
         post_id = post.id
     login_as(Role.MODERATOR)
 
-    refused = client.post(f"/mod/posts/{post_id}/redact", data={"passage": "absent", "reason": "x"})
+    refused = client.post(
+        f"/mod/posts/{post_id}/redact",
+        data={"passage": "absent", "reason": "x", "rule": "privacy"},
+    )
     done = client.post(
         f"/mod/posts/{post_id}/redact",
-        data={"passage": "12 rue des Lilas à Lyon", "reason": "Adresse d'un tiers"},
+        data={
+            "passage": "12 rue des Lilas à Lyon",
+            "reason": "Adresse d'un tiers",
+            "rule": "privacy",
+        },
     )
 
     assert refused.status_code == 400 and 'id="passage-error"' in refused.get_data(as_text=True)

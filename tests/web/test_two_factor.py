@@ -78,7 +78,7 @@ def test_moderators_without_two_factor_cannot_use_their_powers(app_ctx):
     post = make_post()
 
     with pytest.raises(Exception) as error:
-        moderation.hide_post(moderator, post, reason="Spam")
+        moderation.hide_post(moderator, post, moderation.Grounds("Spam", "advertising"))
 
     assert type(error.value).__name__ == "NotAllowed"
 

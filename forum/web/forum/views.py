@@ -160,7 +160,7 @@ def new_thread():
 
 def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
     try:
-        posts = posting.list_posts(thread, page=page)
+        posts = posting.list_posts(thread, page=page, viewer=current_actor())
     except pagination.PageOutOfRange as out:
         return redirect(_with_page("forum.thread", out.last, thread_id=thread.id, slug=thread.slug))
     return render_template("forum/thread.html", thread=thread, posts=posts, form=form), status
@@ -169,9 +169,14 @@ def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>-<slug>")
 def thread(thread_id: int, slug: str | None = None):
-    thread = posting.get_thread(thread_id)
+    thread = _visible_thread(thread_id)
     if thread is None:
-        abort(404)
+        merged_into = posting.merged_into(thread_id)
+        if merged_into is None:
+            abort(404)
+        return redirect(
+            url_for("forum.thread", thread_id=merged_into.id, slug=merged_into.slug), 301
+        )
     if slug != thread.slug:
         return redirect(
             _with_page("forum.thread", page_number(), thread_id=thread.id, slug=thread.slug), 301
@@ -188,7 +193,7 @@ def thread(thread_id: int, slug: str | None = None):
 @login_required
 @limit_posting
 def reply(thread_id: int):
-    thread = posting.get_thread(thread_id)
+    thread = _visible_thread(thread_id)
     if thread is None:
         abort(404)
     form = ReplyForm()
@@ -220,9 +225,17 @@ def _post_url(post: Post) -> str:
     )
 
 
+def _visible_thread(thread_id: int) -> Thread | None:
+    """THREAD, unless it waits for approval and the viewer is neither its author nor a moderator."""
+    thread = posting.get_thread(thread_id)
+    if thread is None or not policy.can_see_thread(current_actor(), thread):
+        return None
+    return thread
+
+
 def _get_post(post_id: int) -> Post:
     post = posting.get_post(post_id)
-    if post is None:
+    if post is None or not policy.can_see_post(current_actor(), post):
         abort(404)
     return post
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import get_locale
 from sqlalchemy import text
 
-from forum import documents
+from forum import charter, documents
 from forum.extensions import db
 from forum.services import accounts, posting, taxonomy
 from forum.web import current_actor, safe_next
@@ -49,6 +49,12 @@ def terms():
 @bp.get("/cookies")
 def cookies():
     return _document("cookies")
+
+
+@bp.get("/charter")
+def charter_page():
+    """The rules moderators apply; each statement of reasons links to the one it names."""
+    return render_template("main/charter.html", rules=charter.RULES.values())
 
 
 @bp.post("/locale")

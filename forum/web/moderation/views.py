@@ -1,26 +1,54 @@
-"""Moderation (/mod/…): reports queue, log, and the actions, each a POST named after itself."""
+"""Moderation (/mod/…): reports, approval queue, appeals, the log, and the actions.
+
+Every action is a POST named after itself and carries a statement of reasons (reason, rule of
+the charter, how it was detected). A form that fails comes back on the moderation page of its
+post or thread, with the message next to the field and what was typed.
+"""
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from forum import policy
+from forum import charter, pagination, policy
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Post, Thread
-from forum.services import moderation, posting, profiles
+from forum.models import Appeal, Post, Thread
+from forum.services import moderation, posting, profiles, taxonomy
 from forum.web import current_actor, safe_next
+from forum.web.forms import choices, optional_int
 from forum.web.moderation.forms import (
+    REASON_LABELS,
+    DecideAppealForm,
+    MergeForm,
+    ModeratorEditForm,
+    MoveForm,
     NoteForm,
-    ReasonForm,
     RedactForm,
     ReportForm,
     SanctionForm,
+    SplitForm,
+    StatementForm,
+    scope,
 )
 
 bp = Blueprint("moderation", __name__)
+
+
+def _done() -> None:
+    flash(
+        _("C'est fait ; c'est consigné au journal de modération, le membre concerné est prévenu."),
+        "success",
+    )
+
+
+def _grounds(form: StatementForm) -> moderation.Grounds:
+    return moderation.Grounds(
+        form.reason.data or "", form.rule.data or None, form.detection.data or None
+    )
 
 
 def _post(post_id: int) -> Post:
@@ -30,8 +58,18 @@ def _post(post_id: int) -> Post:
     return post
 
 
-def _back(default: str):
-    return redirect(safe_next(request.form.get("next"), default))
+def _thread(thread_id: int) -> Thread:
+    thread = posting.get_thread(thread_id)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def _require_moderator() -> None:
+    policy.require(policy.can_moderate(current_actor()))
+
+
+# --- reports --------------------------------------------------------------------------------
 
 
 @bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
@@ -55,11 +93,34 @@ def report(post_id: int):
     return render_template("moderation/report.html", post=post, form=form), status
 
 
+def _queue_form(group: moderation.ReportGroup, key: str) -> StatementForm:
+    form = StatementForm(key=f"{key}-{group.post.id}", formdata=None)
+    form.rule.data = charter.RULE_OF_REPORT.get(max(group.reasons, key=group.reasons.get), "")
+    form.detection.data = "report"
+    return form
+
+
 @bp.get("/mod/reports")
 @login_required
 def reports():
     groups = moderation.list_open_reports(current_actor())
-    return render_template("moderation/reports.html", groups=groups, form=ReasonForm())
+    return render_template(
+        "moderation/reports.html",
+        groups=groups,
+        forms={
+            group.post.id: (_queue_form(group, "hide"), _queue_form(group, "dismiss"))
+            for group in groups
+        },
+        reason_labels=REASON_LABELS,
+    )
+
+
+@bp.get("/mod/queue")
+@login_required
+def queue():
+    return render_template(
+        "moderation/queue.html", posts=moderation.list_pending_posts(current_actor())
+    )
 
 
 @bp.get("/mod/log")
@@ -69,53 +130,310 @@ def log():
     return render_template("moderation/log.html", entries=entries)
 
 
-def _act(action, target, default: str):
-    form = ReasonForm()
+# --- a post ---------------------------------------------------------------------------------
+
+POST_ACTIONS = {
+    "hide": moderation.hide_post,
+    "restore": moderation.restore_post,
+    "dismiss": moderation.dismiss_reports,
+    "delete": moderation.delete_post,
+    "approve": moderation.approve_post,
+    "reject": moderation.reject_post,
+}
+
+
+def _post_page(post: Post, failed: dict[str, StatementForm] | None = None, status: int = 200):
+    forms = {key: StatementForm(key=key, formdata=None) for key in POST_ACTIONS}
+    reports = moderation.open_reports_of(post)
+    if reports:
+        rule = charter.RULE_OF_REPORT.get(reports[0].reason, "")
+        for form in forms.values():
+            form.rule.data, form.detection.data = rule, "report"
+    forms.update(failed or {})
+    return (
+        render_template(
+            "moderation/post.html",
+            post=post,
+            reports=reports,
+            forms=forms,
+            reason_labels=REASON_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.get("/mod/posts/<int:post_id>")
+@login_required
+def post(post_id: int):
+    post = _post(post_id)
+    policy.require(policy.can_moderate_post(current_actor(), post))
+    return _post_page(post)
+
+
+@bp.post("/mod/posts/<int:post_id>/<any(hide, restore, dismiss, delete, approve, reject):action>")
+@login_required
+def post_action(post_id: int, action: str):
+    post = _post(post_id)
+    policy.require(policy.can_moderate_post(current_actor(), post))
+    form = StatementForm(key=action)
     if form.validate_on_submit():
         try:
-            action(current_actor(), target, reason=form.reason.data or "")
+            POST_ACTIONS[action](current_actor(), post, _grounds(form))
         except InvalidInput as error:
-            flash(error.message, "error")
+            form.add_error(error)
         else:
-            flash(_("C'est fait ; c'est consigné au journal de modération."), "success")
-    return _back(default)
+            _done()
+            return redirect(safe_next(form.next.data, url_for("forum.post", post_id=post.id)))
+    return _post_page(post, {action: form}, 400)
 
 
-@bp.post("/mod/posts/<int:post_id>/hide")
+@bp.route("/mod/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
-def hide_post(post_id: int):
+def edit_post(post_id: int):
     post = _post(post_id)
-    return _act(moderation.hide_post, post, url_for("forum.post", post_id=post.id))
+    policy.require(policy.can_moderate_post(current_actor(), post))
+    if request.method == "GET":
+        form = ModeratorEditForm(data={"body": post.source, "version": post.version})
+    else:
+        form = ModeratorEditForm()
+        if form.validate_on_submit():
+            try:
+                moderation.edit_post(
+                    current_actor(),
+                    post,
+                    body=form.body.data or "",
+                    version=optional_int(form.version.data),
+                    grounds=_grounds(form),
+                )
+            except InvalidInput as error:
+                form.add_error(error)
+            else:
+                _done()
+                return redirect(url_for("forum.post", post_id=post.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("moderation/edit.html", post=post, form=form), status
 
 
-@bp.post("/mod/posts/<int:post_id>/restore")
+@bp.route("/mod/posts/<int:post_id>/redact", methods=["GET", "POST"])
 @login_required
-def restore_post(post_id: int):
+def redact_post(post_id: int):
     post = _post(post_id)
-    return _act(moderation.restore_post, post, url_for("forum.post", post_id=post.id))
+    policy.require(policy.can_hide_post(current_actor(), post))
+    form = RedactForm()
+    if request.method == "GET":
+        form.rule.data = "privacy"
+    if form.validate_on_submit():
+        try:
+            moderation.redact(
+                current_actor(), post, passage=form.passage.data or "", grounds=_grounds(form)
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            flash(_("Le passage est retiré, partout où il était conservé."), "success")
+            return redirect(url_for("forum.post", post_id=post.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("moderation/redact.html", post=post, form=form), status
 
 
-@bp.post("/mod/posts/<int:post_id>/dismiss")
+# --- a thread -------------------------------------------------------------------------------
+
+THREAD_ACTIONS = ("lock", "unlock", "pin", "unpin")
+
+
+def _move_form(thread: Thread, form: MoveForm | None = None) -> MoveForm:
+    if form is None:
+        form = MoveForm(key="move", formdata=None)
+        form.topic.data = thread.topic_id
+        form.trades.data = [trade.id for trade in thread.trades]
+    form.topic.choices = choices((topic.id, topic.name) for topic in taxonomy.list_topics())
+    form.trades.choices = choices((trade.id, trade.name) for trade in taxonomy.list_trades())
+    return form
+
+
+def _thread_page(thread: Thread, failed: dict[str, StatementForm] | None = None, status: int = 200):
+    forms: dict[str, StatementForm] = {
+        key: StatementForm(key=key, formdata=None) for key in THREAD_ACTIONS
+    }
+    forms["move"] = _move_form(thread)
+    forms["merge"] = MergeForm(key="merge", formdata=None)
+    for key, form in (failed or {}).items():
+        forms[key] = _move_form(thread, form) if key == "move" else form
+    return render_template("moderation/thread.html", thread=thread, forms=forms), status
+
+
+@bp.get("/mod/threads/<int:thread_id>")
 @login_required
-def dismiss_reports(post_id: int):
-    return _act(moderation.dismiss_reports, _post(post_id), url_for("moderation.reports"))
+def thread(thread_id: int):
+    thread = _thread(thread_id)
+    policy.require(policy.can_manage_thread(current_actor(), thread))
+    return _thread_page(thread)
+
+
+def _thread_url(thread: Thread) -> str:
+    return url_for("forum.thread", thread_id=thread.id, slug=thread.slug)
 
 
 @bp.post("/mod/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>")
 @login_required
 def thread_action(thread_id: int, action: str):
-    thread = db.session.get(Thread, thread_id)
-    if thread is None:
+    thread = _thread(thread_id)
+    policy.require(policy.can_manage_thread(current_actor(), thread))
+    form = StatementForm(key=action)
+    if form.validate_on_submit():
+        try:
+            moderation.change_thread(current_actor(), thread, action, _grounds(form))
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            _done()
+            return redirect(safe_next(form.next.data, _thread_url(thread)))
+    return _thread_page(thread, {action: form}, 400)
+
+
+@bp.post("/mod/threads/<int:thread_id>/move")
+@login_required
+def move_thread(thread_id: int):
+    thread = _thread(thread_id)
+    policy.require(policy.can_manage_thread(current_actor(), thread))
+    form = MoveForm(key="move")
+    if form.validate_on_submit():
+        try:
+            moderation.move_thread(
+                current_actor(),
+                thread,
+                topic_id=form.topic.data,
+                trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
+                grounds=_grounds(form),
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            _done()
+            return redirect(_thread_url(thread))
+    return _thread_page(thread, {"move": form}, 400)
+
+
+THREAD_ADDRESS = re.compile(r"(?:/t/)?(\d{1,10})(?:-[^/?#]*)?/?(?:[?#].*)?$")
+
+
+def _target_thread(value: str) -> Thread | None:
+    """The thread a moderator names by its number or its address (/t/12-slug)."""
+    match = THREAD_ADDRESS.search(value.strip())
+    thread_id = optional_int(match.group(1)) if match else None
+    return posting.get_thread(thread_id) if thread_id else None
+
+
+@bp.post("/mod/threads/<int:thread_id>/merge")
+@login_required
+def merge_thread(thread_id: int):
+    thread = _thread(thread_id)
+    policy.require(policy.can_manage_thread(current_actor(), thread))
+    form = MergeForm(key="merge")
+    if form.validate_on_submit():
+        target = _target_thread(form.target.data or "")
+        try:
+            if target is None:
+                raise InvalidInput("target", _("Aucune discussion à ce numéro ou à cette adresse."))
+            target = moderation.merge_threads(current_actor(), thread, target, _grounds(form))
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            _done()
+            return redirect(_thread_url(target))
+    return _thread_page(thread, {"merge": form}, 400)
+
+
+def _split_page(thread: Thread, form: SplitForm, status: int = 200):
+    try:
+        page = posting.list_posts(
+            thread, page=optional_int(request.args.get("page")) or 1, viewer=current_actor()
+        )
+    except pagination.PageOutOfRange:
         abort(404)
+    first_id = posting.first_post_id(thread)
+    return (
+        render_template(
+            "moderation/split.html", thread=thread, posts=page, form=form, first_id=first_id
+        ),
+        status,
+    )
 
-    def change(actor, target, *, reason):
-        return moderation.change_thread(actor, target, action, reason=reason)
 
-    return _act(change, thread, url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
+@bp.route("/mod/threads/<int:thread_id>/split", methods=["GET", "POST"])
+@login_required
+def split_thread(thread_id: int):
+    thread = _thread(thread_id)
+    policy.require(policy.can_manage_thread(current_actor(), thread))
+    form = SplitForm()
+    if request.method == "GET":
+        form.rule.data = "on_topic"
+        return _split_page(thread, form)
+    if form.validate_on_submit():
+        try:
+            new = moderation.split_thread(
+                current_actor(),
+                thread,
+                post_ids=[post_id for post_id in form.posts.data or [] if post_id],
+                title=form.title.data or "",
+                grounds=_grounds(form),
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            _done()
+            return redirect(_thread_url(new))
+    return _split_page(thread, form, 400)
+
+
+# --- appeals --------------------------------------------------------------------------------
+
+
+def _appeals_page(failed: dict[int, DecideAppealForm] | None = None, status: int = 200):
+    contests = moderation.list_open_appeals(current_actor())
+    forms = {
+        contest.id: scope(DecideAppealForm(formdata=None), f"appeal-{contest.id}")
+        for contest in contests
+    }
+    forms.update(failed or {})
+    return render_template("moderation/appeals.html", appeals=contests, forms=forms), status
+
+
+@bp.get("/mod/appeals")
+@login_required
+def appeals():
+    return _appeals_page()
+
+
+@bp.post("/mod/appeals/<int:appeal_id>/decide")
+@login_required
+def decide_appeal(appeal_id: int):
+    _require_moderator()
+    contest = db.session.get(Appeal, appeal_id)
+    if contest is None:
+        abort(404)
+    form = scope(DecideAppealForm(), f"appeal-{contest.id}")
+    if form.validate_on_submit():
+        try:
+            moderation.decide_appeal(
+                current_actor(),
+                contest,
+                decision=form.decision.data or "",
+                reason=form.reason.data or "",
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            _done()
+            return redirect(url_for("moderation.appeals"))
+    return _appeals_page({contest.id: form}, 400)
+
+
+# --- a member -------------------------------------------------------------------------------
 
 
 def _member(username: str):
-    policy.require(policy.can_moderate(current_actor()))  # before the look-up: no probing names
+    _require_moderator()  # before the look-up: no probing names
     member = profiles.get_member(username)
     if member is None:
         abort(404)
@@ -149,16 +467,12 @@ def sanction(username: str):
     if form.validate_on_submit():
         try:
             moderation.sanction(
-                current_actor(),
-                member,
-                form.kind.data or "",
-                reason=form.reason.data or "",
-                days=form.days.data,
+                current_actor(), member, form.kind.data or "", _grounds(form), days=form.days.data
             )
         except InvalidInput as error:
             form.add_error(error)
             return _member_page(member, sanction_form=form, status=400)
-        flash(_("C'est fait ; c'est consigné au journal de modération."), "success")
+        _done()
         return redirect(url_for("moderation.member", username=member.username))
     return _member_page(member, sanction_form=form, status=400)
 
@@ -176,26 +490,3 @@ def add_note(username: str):
             return _member_page(member, note_form=form, status=400)
         return redirect(url_for("moderation.member", username=member.username))
     return _member_page(member, note_form=form, status=400)
-
-
-@bp.route("/mod/posts/<int:post_id>/redact", methods=["GET", "POST"])
-@login_required
-def redact_post(post_id: int):
-    post = _post(post_id)
-    policy.require(policy.can_hide_post(current_actor(), post))
-    form = RedactForm()
-    if form.validate_on_submit():
-        try:
-            moderation.redact(
-                current_actor(),
-                post,
-                passage=form.passage.data or "",
-                reason=form.reason.data or "",
-            )
-        except InvalidInput as error:
-            form.add_error(error)
-        else:
-            flash(_("Le passage est retiré, partout où il était conservé."), "success")
-            return redirect(url_for("forum.post", post_id=post.id))
-    status = 400 if form.is_submitted() else 200
-    return render_template("moderation/redact.html", post=post, form=form), status

@@ -1,0 +1,42 @@
+"""The member's notifications: what they are told, read or not."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
+
+from forum.extensions import db
+from forum.models import ModerationAction, Notification, User
+from forum.models.base import utcnow
+
+PAGE = 50
+
+
+def list_for(actor: User, *, limit: int = PAGE) -> list[Notification]:
+    """ACTOR's latest notifications, newest first, with the decisions they point to."""
+    query = (
+        select(Notification)
+        .where(Notification.user_id == actor.id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+        .options(joinedload(Notification.action).joinedload(ModerationAction.appeal))
+    )
+    return list(db.session.scalars(query))
+
+
+def count_unread(actor: User) -> int:
+    query = select(func.count()).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None)
+    )
+    return db.session.scalar(query) or 0
+
+
+def mark_read(actor: User, *, action_id: int | None = None) -> None:
+    """Mark ACTOR's notifications read: all of them, or those about one decision."""
+    query = update(Notification).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None)
+    )
+    if action_id is not None:
+        query = query.where(Notification.action_id == action_id)
+    db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()

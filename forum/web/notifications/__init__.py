@@ -1,0 +1,3 @@
+from forum.web.notifications.views import bp
+
+__all__ = ["bp"]
