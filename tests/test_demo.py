@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Post, PostRevision, Role, Thread, User
+from forum.models import Post, PostRevision, Report, Role, Thread, User
 from forum.services import accounts, demo, posting
 from tests.conftest import METADATAS, _create_schema, _empty_tables, make_app
 
@@ -50,6 +50,12 @@ def test_the_demo_has_pinned_charter_and_financing_faq(loaded):
 
     assert any("Charte" in title for title in pinned)
     assert any("FAQ financement" in title for title in pinned)
+
+
+def test_the_demo_gives_the_moderators_reports_to_handle(loaded):
+    reasons = set(db.session.scalars(select(Report.reason).where(Report.resolved_at.is_(None))))
+
+    assert reasons == {"spam", "off_topic", "personal_data"}
 
 
 def test_the_demo_has_a_thread_long_enough_to_paginate(loaded):

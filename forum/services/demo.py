@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Post, PostRevision, Role, Thread, User
 from forum.models.base import utcnow
-from forum.services import accounts, posting, profiles, taxonomy
+from forum.services import accounts, moderation, posting, profiles, taxonomy
 
 CONTENT = Path(__file__).resolve().parent.parent / "data" / "demo_content.json"
 SEED = 2026
@@ -41,6 +41,13 @@ class DemoResult:
     accounts: list[tuple[str, str]] = field(default_factory=list)
     threads: int = 0
     posts: int = 0
+
+
+DEMO_REPORT = {
+    "spam": "Lien vers une boutique, sans rapport avec la question.",
+    "off_topic": "Rien à voir avec le financement : à déplacer ?",
+    "personal_data": "Il cite le nom complet d'un membre du jury.",
+}
 
 
 def _content() -> dict[str, Any]:
@@ -178,6 +185,18 @@ class _Writer:
                 candidates = [m for t in trades if t for m in self.by_trade.get(t.id, [])]
                 author = self.rng.choice(candidates or self.members)
                 self._thread(author, data, topic, replies=self._reply_count())
+        self._reports()
+
+    def _reports(self) -> None:
+        """A few open reports, so that the moderators' queue has something in it."""
+        posts = db.session.scalars(
+            select(Post).where(Post.author_id.in_([m.id for m in self.members])).order_by(Post.id)
+        ).all()
+        for post, reason in zip(
+            self.rng.sample(list(posts), 3), ("spam", "off_topic", "personal_data"), strict=True
+        ):
+            reporter = self.rng.choice([m for m in self.members if m.id != post.author_id])
+            moderation.report_post(reporter, post, reason=reason, comment=DEMO_REPORT[reason])
 
     def _reply_count(self) -> int:
         roll = self.rng.random()

@@ -445,6 +445,8 @@ def merge_threads(actor: User, source: Thread, target: Thread, grounds: Grounds)
     grounds = _grounds("merge_thread", grounds)
     if target.id == source.id:
         raise InvalidInput("target", _("Choisissez une autre discussion que celle-ci."))
+    if target.is_pending:
+        raise InvalidInput("target", _("Cette discussion attend encore d'être validée."))
     db.session.execute(update(Post).where(Post.thread_id == source.id).values(thread_id=target.id))
     db.session.execute(
         update(ThreadRedirect)

@@ -41,15 +41,17 @@ def get_member(username: str) -> User | None:
 
 
 def count_posts(user: User) -> int:
-    query = select(func.count()).where(Post.author_id == user.id, Post.deleted_at.is_(None))
+    query = select(func.count()).where(
+        Post.author_id == user.id, Post.deleted_at.is_(None), Post.pending_at.is_(None)
+    )
     return db.session.scalar(query) or 0
 
 
 def list_recent_posts(user: User, limit: int = 10) -> list[Post]:
-    """USER's latest posts that are not deleted, with their threads."""
+    """USER's latest published posts (not deleted, not waiting for approval), with threads."""
     query = (
         select(Post)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None))
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.pending_at.is_(None))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
         .options(joinedload(Post.thread))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
+from forum.services import taxonomy
 from forum.web import BaseForm
-from forum.web.forms import optional_int
+from forum.web.forms import choices, optional_int
 
 
-class ThreadForm(BaseForm):
-    title = StringField(_l("Titre"), render_kw={"maxlength": 150, "autocomplete": "off"})
+class PlacementForm(BaseForm):
+    """Where a thread stands: one topic, up to three trades (opening it, or a moderator's move)."""
+
     topic = SelectField(_l("Sujet"), coerce=optional_int, validate_choice=False)
     trades = SelectMultipleField(
         _l("Métiers concernés (trois au plus, facultatif)"),
@@ -18,6 +20,20 @@ class ThreadForm(BaseForm):
         validate_choice=False,
         render_kw={"size": 8},
     )
+
+    def with_choices(self, *, placeholder: str | None = None):
+        """Offer the active topics (after PLACEHOLDER, if any) and trades."""
+        topics = [(topic.id, topic.name) for topic in taxonomy.list_topics()]
+        self.topic.choices = choices(([("", placeholder)] if placeholder else []) + topics)
+        self.trades.choices = choices((trade.id, trade.name) for trade in taxonomy.list_trades())
+        return self
+
+    def trade_ids(self) -> list[int]:
+        return [trade_id for trade_id in self.trades.data or [] if trade_id]
+
+
+class ThreadForm(PlacementForm):
+    title = StringField(_l("Titre"), render_kw={"maxlength": 150, "autocomplete": "off"})
     body = TextAreaField(_l("Message"), render_kw={"rows": 12})
 
 

@@ -23,7 +23,7 @@ from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
 from forum.services import posting, profiles, taxonomy
 from forum.web import current_actor
-from forum.web.forms import choices, optional_int
+from forum.web.forms import optional_int
 from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
 
 bp = Blueprint("forum", __name__)
@@ -120,22 +120,13 @@ def topic(slug: str):
     return _listing("forum.topic", taxonomy.get_topic(slug), slug)
 
 
-def _thread_form_choices(form: ThreadForm) -> ThreadForm:
-    form.topic.choices = choices(
-        [("", _("— choisir un sujet —"))]
-        + [(topic.id, topic.name) for topic in taxonomy.list_topics()]
-    )
-    form.trades.choices = choices((trade.id, trade.name) for trade in taxonomy.list_trades())
-    return form
-
-
 @bp.route("/threads/new", methods=["GET", "POST"])
 @login_required
 @limit_posting
 def new_thread():
     actor = current_actor()
     policy.require(policy.can_create_thread(actor))
-    form = _thread_form_choices(ThreadForm())
+    form = ThreadForm().with_choices(placeholder=_("— choisir un sujet —"))
     if request.method == "GET":
         preset_topic, preset_trade = _filter("topic"), _filter("trade")
         form.topic.data = preset_topic.id if preset_topic else None
@@ -147,7 +138,7 @@ def new_thread():
                 title=form.title.data or "",
                 body=form.body.data or "",
                 topic_id=form.topic.data,
-                trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
+                trade_ids=form.trade_ids(),
                 ip=request.remote_addr or "unknown",
             )
         except InvalidInput as error:

@@ -17,6 +17,7 @@ from wtforms.validators import Optional
 from forum import charter
 from forum.web import BaseForm
 from forum.web.forms import choices, optional_int
+from forum.web.forum.forms import PlacementForm
 
 REASONS = [
     ("spam", _l("Spam ou publicité")),
@@ -108,14 +109,8 @@ class ModeratorEditForm(StatementForm):
     version = HiddenField()
 
 
-class MoveForm(StatementForm):
-    topic = SelectField(_l("Sujet"), coerce=optional_int, validate_choice=False)
-    trades = SelectMultipleField(
-        _l("Métiers concernés (trois au plus)"),
-        coerce=optional_int,
-        validate_choice=False,
-        render_kw={"size": 8},
-    )
+class MoveForm(StatementForm, PlacementForm):
+    pass
 
 
 class MergeForm(StatementForm):

@@ -17,9 +17,9 @@ from forum import charter, pagination, policy
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Appeal, Post, Thread
-from forum.services import moderation, posting, profiles, taxonomy
+from forum.services import moderation, posting, profiles
 from forum.web import current_actor, safe_next
-from forum.web.forms import choices, optional_int
+from forum.web.forms import optional_int
 from forum.web.moderation.forms import (
     REASON_LABELS,
     DecideAppealForm,
@@ -144,6 +144,7 @@ POST_ACTIONS = {
 
 def _post_page(post: Post, failed: dict[str, StatementForm] | None = None, status: int = 200):
     forms = {key: StatementForm(key=key, formdata=None) for key in POST_ACTIONS}
+    forms["approve"].reason.data = _("Message conforme à la charte : bienvenue sur L'Établi !")
     reports = moderation.open_reports_of(post)
     if reports:
         rule = charter.RULE_OF_REPORT.get(reports[0].reason, "")
@@ -246,9 +247,7 @@ def _move_form(thread: Thread, form: MoveForm | None = None) -> MoveForm:
         form = MoveForm(key="move", formdata=None)
         form.topic.data = thread.topic_id
         form.trades.data = [trade.id for trade in thread.trades]
-    form.topic.choices = choices((topic.id, topic.name) for topic in taxonomy.list_topics())
-    form.trades.choices = choices((trade.id, trade.name) for trade in taxonomy.list_trades())
-    return form
+    return form.with_choices()
 
 
 def _thread_page(thread: Thread, failed: dict[str, StatementForm] | None = None, status: int = 200):
@@ -303,7 +302,7 @@ def move_thread(thread_id: int):
                 current_actor(),
                 thread,
                 topic_id=form.topic.data,
-                trade_ids=[trade_id for trade_id in form.trades.data or [] if trade_id],
+                trade_ids=form.trade_ids(),
                 grounds=_grounds(form),
             )
         except InvalidInput as error:
