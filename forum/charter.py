@@ -148,6 +148,11 @@ APPEALABLE = frozenset(
     }
 )
 APPEAL_DAYS = 30  # a decision can be contested for a month
+SANCTIONS = frozenset({"warn", "suspend", "ban"})
+# Overturning these undoes them (moderation._undo); the others are put back by hand.
+UNDONE_ON_APPEAL = frozenset(
+    {"hide_post", "delete_post", "reject_post", "lock_thread", "suspend", "ban", "warn"}
+)
 
 
 @dataclass(frozen=True)

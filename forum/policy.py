@@ -48,10 +48,9 @@ def can_create_thread(actor: User | None) -> bool:
 
 
 def can_reply(actor: User | None, thread: Thread) -> bool:
+    """Not in a thread waiting for approval: it is not published yet."""
     return (
-        is_member(actor)
-        and can_see_thread(actor, thread)
-        and (not thread.is_locked or is_moderator(actor))
+        is_member(actor) and not thread.is_pending and (not thread.is_locked or is_moderator(actor))
     )
 
 
@@ -72,7 +71,13 @@ def can_see_post_history(actor: User | None, post: Post) -> bool:
 
 
 def can_quote(actor: User | None, post: Post) -> bool:
-    return can_quote_post(actor, post) and not post.is_hidden
+    """Quote what everyone may read: not hidden, not waiting, not frozen (art. 18)."""
+    return (
+        can_quote_post(actor, post)
+        and not post.is_hidden
+        and can_read_post_of(actor, post.author)
+        and can_see_post(actor, post)
+    )
 
 
 def can_see_deleted_text(actor: User | None, post: Post) -> bool:
@@ -112,12 +117,12 @@ def can_moderate_post(actor: User | None, post: Post) -> bool:
 
 
 def can_see_post(actor: User | None, post: Post) -> bool:
-    """A post waiting for approval: its author and the moderators; a refused one: moderators."""
-    if not post.is_pending:
-        return True
-    if is_moderator(actor):
-        return True
-    return actor is not None and actor.id == post.author_id and not post.is_deleted
+    """A post waiting for approval, or refused: its author and the moderators only."""
+    if not can_see_thread(actor, post.thread):
+        return False
+    return not post.is_pending or (
+        actor is not None and (actor.id == post.author_id or is_moderator(actor))
+    )
 
 
 def can_see_thread(actor: User | None, thread: Thread) -> bool:
@@ -151,12 +156,13 @@ def can_appeal(actor: User | None, entry: ModerationAction) -> bool:
 
 
 def can_decide_appeal(actor: User | None, appeal: Appeal) -> bool:
-    """Another moderator than the one who acted, and never the appellant."""
-    return (
-        is_moderator(actor)
-        and actor.id != appeal.action.moderator_id
-        and actor.id != appeal.member_id
-    )
+    """Another moderator than the one who acted, never the appellant; over a moderator's
+    sanction, only an admin."""
+    if not is_moderator(actor) or actor.id in (appeal.action.moderator_id, appeal.member_id):
+        return False
+    if appeal.action.action in charter.SANCTIONS:  # the same hierarchy as for sanctioning
+        return appeal.member is None or can_sanction(actor, appeal.member)
+    return True
 
 
 def can_sanction(actor: User | None, member: User) -> bool:

@@ -30,6 +30,15 @@ MODERATION = personal(
     retention="account",
     erase=Erase.ANONYMISE,
 )
+# Who moderated: kept in the log, anonymised with them, left out of the member's export.
+MODERATOR = personal(
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="account",
+    erase=Erase.ANONYMISE,
+    export=False,
+)
 
 
 class ReportReason(StrEnum):
@@ -77,7 +86,7 @@ class ModerationAction(Base):
     __table_args__ = {"info": {"subject": "member_id"}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
-    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATION)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATOR)
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, info=MODERATION
     )  # the member concerned
@@ -115,7 +124,7 @@ class ModeratorNote(Base):
     member_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True, info=NOTE
     )
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATION)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATOR)
     text: Mapped[str] = mapped_column(Text, info=NOTE)
     created_at: Mapped[datetime] = mapped_column(info=NOTE)
 
@@ -148,7 +157,7 @@ class Appeal(Base):
     text: Mapped[str] = mapped_column(Text, info=APPEAL_TEXT)
     created_at: Mapped[datetime] = mapped_column(info=APPEAL_TEXT)
     decided_at: Mapped[datetime | None] = mapped_column(info=APPEAL_TEXT)
-    decider_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATION)
+    decider_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATOR)
     decision: Mapped[str | None] = mapped_column(String(20), info=APPEAL_TEXT)  # upheld, overturned
     decision_reason: Mapped[str | None] = mapped_column(Text, info=APPEAL_TEXT)
 

@@ -31,6 +31,7 @@ MODERATED_BY = personal(
     basis="legitimate_interest",
     retention="account",
     erase=Erase.ANONYMISE,
+    export=False,  # which moderator acted is their data, not the member's (art. 15(4))
 )
 
 thread_trades = Table(
@@ -48,9 +49,10 @@ thread_trades = Table(
 
 class Thread(Base):
     __tablename__ = "threads"
+    # Ids are never reused (SQLite AUTOINCREMENT): a merged thread's address keeps redirecting.
     __table_args__ = (
         Index("ix_threads_listing", "is_pinned", "last_posted_at"),
-        {"info": {"subject": "author_id"}},
+        {"info": {"subject": "author_id"}, "sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
@@ -91,9 +93,10 @@ class Thread(Base):
 
 class Post(Base):
     __tablename__ = "posts"
+    # Ids are never reused: permalinks (/p/<id>) and log entries keep pointing at one post.
     __table_args__ = (
         Index("ix_posts_thread_order", "thread_id", "id"),
-        {"info": {"subject": "author_id"}},
+        {"info": {"subject": "author_id"}, "sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)

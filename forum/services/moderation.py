@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from forum import charter, markup, policy, slugs
 from forum.errors import InvalidInput
@@ -131,19 +133,32 @@ def _told(member: User | None, action: str, moderator: User) -> bool:
     )
 
 
-def _commit_and_tell(entry: ModerationAction) -> None:
-    """Commit, then mail the statement of reasons to a member who wants e-mail notifications."""
+def _commit_and_tell(*entries: ModerationAction) -> None:
+    """Commit, then mail the statement of reasons to members who want e-mail notifications."""
     db.session.commit()
-    member = entry.member
-    if _told(member, entry.action, entry.moderator) and member.notify_by_email:
-        accounts.notify(
-            member,
-            "moderation",
-            entry=entry,
-            appealable=charter.APPEALABLE,
-            appeal_days=charter.APPEAL_DAYS,
-            url=absolute_url("notifications.decision", action_id=entry.id),
-        )
+    for entry in entries:
+        member = entry.member
+        if _told(member, entry.action, entry.moderator) and member.notify_by_email:
+            accounts.notify(
+                member,
+                "moderation",
+                entry=entry,
+                appealable=charter.APPEALABLE,
+                appeal_days=charter.APPEAL_DAYS,
+                url=absolute_url("notifications.decision", action_id=entry.id),
+            )
+
+
+def _log_for_authors(
+    moderator: User, thread: Thread, post_ids: list[int], action: str, target: str, grounds: Grounds
+) -> list[ModerationAction]:
+    """One log line, hence one statement, for the thread's author and each author of a post
+    the action moved."""
+    authors = db.session.scalars(
+        select(Post.author_id).where(Post.id.in_(post_ids), Post.author_id.is_not(None)).distinct()
+    ).all()
+    members = [m for m in dict.fromkeys([thread.author_id, *sorted(authors)]) if m] or [None]
+    return [_log(moderator, member_id, action, target, grounds) for member_id in members]
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -257,6 +272,8 @@ def _post_url(post: Post) -> str:
 def hide_post(actor: User, post: Post, grounds: Grounds) -> Post:
     """Hide POST behind a placeholder giving the reason; its author is told why."""
     policy.require(policy.can_hide_post(actor, post))
+    if post.is_hidden:
+        raise InvalidInput("reason", _("Ce message est déjà masqué."))
     grounds = _grounds("hide_post", grounds, post=post)
     post.hidden_at = utcnow()
     post.hidden_by_id = actor.id
@@ -269,6 +286,8 @@ def hide_post(actor: User, post: Post, grounds: Grounds) -> Post:
 def restore_post(actor: User, post: Post, grounds: Grounds) -> Post:
     """Show a hidden post again."""
     policy.require(policy.can_hide_post(actor, post))
+    if not post.is_hidden:
+        raise InvalidInput("reason", _("Ce message n'est pas masqué."))
     grounds = _grounds("restore_post", grounds, post=post)
     post.hidden_at = post.hidden_by_id = post.hidden_reason = None
     _commit_and_tell(_log(actor, post.author_id, "restore_post", f"post:{post.id}", grounds))
@@ -284,9 +303,13 @@ def edit_post(
     if not posting.revise(actor, post, body=body, version=version):
         raise InvalidInput("body", _("Le texte n'a pas changé."))
     post.moderation_note = grounds.reason[:500]
-    _resolve_reports(post, "edited")
-    entry = _log(actor, post.author_id, "edit_post", f"post:{post.id}", grounds)
-    posting.commit_edit()
+    try:
+        _resolve_reports(post, "edited")  # flushes the edit: a concurrent one shows up here
+        entry = _log(actor, post.author_id, "edit_post", f"post:{post.id}", grounds)
+        posting.commit_edit()
+    except StaleDataError:
+        db.session.rollback()
+        raise posting.edited_meanwhile() from None
     _commit_and_tell(entry)
     return post
 
@@ -299,6 +322,8 @@ def delete_post(actor: User, post: Post, grounds: Grounds) -> Post:
     grounds = _grounds("delete_post", grounds, post=post)
     post.deleted_at = utcnow()
     post.moderation_note = grounds.reason[:500]
+    if post.is_pending:
+        posting.recount(post.thread)
     _resolve_reports(post, "deleted")
     _commit_and_tell(_log(actor, post.author_id, "delete_post", f"post:{post.id}", grounds))
     return post
@@ -357,34 +382,63 @@ def count_pending_posts() -> int:
     return db.session.scalar(query) or 0
 
 
+def _claim(post: Post, **values: object) -> None:
+    """Take POST out of the queue with VALUES, once: a second moderator at the same moment
+    finds it gone (the UPDATE matches no row) instead of counting it twice."""
+    claimed = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.pending_at.is_not(None), Post.deleted_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise InvalidInput("reason", _("Ce message n'attend plus de validation."))
+    db.session.refresh(post)
+
+
 def _publish(post: Post) -> None:
-    post.pending_at = None
+    """Publish POST, and its thread if POST opens it (counted in its topic and trades once)."""
     thread = post.thread
-    if thread.is_pending and posting.first_post_id(thread) == post.id:
-        thread.pending_at = None
+    opened = db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id, Thread.pending_at.is_not(None))
+        .values(pending_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if opened:
         posting.count_thread(thread.topic, thread.trades, +1)
+    db.session.refresh(thread)
     posting.recount(thread)
 
 
-def approve_post(actor: User, post: Post, grounds: Grounds) -> Post:
-    """Publish a new member's pending post."""
-    policy.require(policy.can_moderate_post(actor, post))
+def _check_pending(post: Post) -> None:
     if not post.is_pending or post.is_deleted:
         raise InvalidInput("reason", _("Ce message n'attend plus de validation."))
+
+
+def approve_post(actor: User, post: Post, grounds: Grounds) -> Post:
+    """Publish a new member's pending post (a thread's opening post before its replies)."""
+    policy.require(policy.can_moderate_post(actor, post))
+    _check_pending(post)
+    if post.thread.is_pending and posting.first_post_id(post.thread) != post.id:
+        raise InvalidInput("reason", _("Validez d'abord le message qui ouvre cette discussion."))
     grounds = _grounds("approve_post", grounds, post=post)
+    _claim(post, pending_at=None)
     _publish(post)
     _commit_and_tell(_log(actor, post.author_id, "approve_post", f"post:{post.id}", grounds))
     return post
 
 
 def reject_post(actor: User, post: Post, grounds: Grounds) -> Post:
-    """Refuse a new member's pending post: it is never published, its author is told why."""
+    """Refuse a new member's pending post: never published; its author sees why, and may appeal.
+
+    A refused opening post leaves its thread unpublished for good.
+    """
     policy.require(policy.can_moderate_post(actor, post))
-    if not post.is_pending or post.is_deleted:
-        raise InvalidInput("reason", _("Ce message n'attend plus de validation."))
+    _check_pending(post)
     grounds = _grounds("reject_post", Grounds(grounds.reason, grounds.rule, "approval"), post=post)
-    post.deleted_at = utcnow()
-    post.moderation_note = grounds.reason[:500]
+    _claim(post, deleted_at=utcnow(), moderation_note=grounds.reason[:500])
     posting.recount(post.thread)
     _commit_and_tell(_log(actor, post.author_id, "reject_post", f"post:{post.id}", grounds))
     return post
@@ -404,6 +458,8 @@ def change_thread(actor: User, thread: Thread, action: str, grounds: Grounds) ->
     """Lock, unlock, pin or unpin THREAD, with the reason in the log."""
     policy.require(policy.can_manage_thread(actor, thread))
     attribute, value = THREAD_ACTIONS[action]
+    if getattr(thread, attribute) == value:
+        raise InvalidInput("reason", _("C'est déjà le cas."))
     grounds = _grounds(f"{action}_thread", grounds)
     setattr(thread, attribute, value)
     entry = _log(actor, thread.author_id, f"{action}_thread", f"thread:{thread.id}", grounds)
@@ -447,6 +503,10 @@ def merge_threads(actor: User, source: Thread, target: Thread, grounds: Grounds)
         raise InvalidInput("target", _("Choisissez une autre discussion que celle-ci."))
     if target.is_pending:
         raise InvalidInput("target", _("Cette discussion attend encore d'être validée."))
+    moved = list(db.session.scalars(select(Post.id).where(Post.thread_id == source.id)))
+    entries = _log_for_authors(
+        actor, source, moved, "merge_thread", f"thread:{source.id}>{target.id}", grounds
+    )
     db.session.execute(update(Post).where(Post.thread_id == source.id).values(thread_id=target.id))
     db.session.execute(
         update(ThreadRedirect)
@@ -456,14 +516,11 @@ def merge_threads(actor: User, source: Thread, target: Thread, grounds: Grounds)
     db.session.add(ThreadRedirect(old_id=source.id, thread_id=target.id))
     if not source.is_pending:
         posting.count_thread(source.topic, source.trades, -1)
-    entry = _log(
-        actor, source.author_id, "merge_thread", f"thread:{source.id}>{target.id}", grounds
-    )
     db.session.delete(source)
     db.session.flush()
     db.session.expire_all()
     posting.recount(target)
-    _commit_and_tell(entry)
+    _commit_and_tell(*entries)
     return target
 
 
@@ -514,20 +571,23 @@ def split_thread(
         created_at=opener.created_at,
         last_posted_at=opener.created_at,
         post_count=0,
+        pending_at=opener.pending_at,  # an opening post still waiting: so does its thread
     )
     new.trades = list(thread.trades)
     db.session.add(new)
     db.session.flush()
-    db.session.execute(
-        update(Post).where(Post.id.in_([post.id for post in posts])).values(thread_id=new.id)
+    moved = [post.id for post in posts]
+    entries = _log_for_authors(
+        actor, thread, moved, "split_thread", f"thread:{thread.id}>{new.id}", grounds
     )
-    posting.count_thread(new.topic, new.trades, +1)
-    entry = _log(actor, thread.author_id, "split_thread", f"thread:{thread.id}>{new.id}", grounds)
+    db.session.execute(update(Post).where(Post.id.in_(moved)).values(thread_id=new.id))
+    if not new.is_pending:
+        posting.count_thread(new.topic, new.trades, +1)
     db.session.flush()
     db.session.expire_all()
     posting.recount(thread)
     posting.recount(new)
-    _commit_and_tell(entry)
+    _commit_and_tell(*entries)
     return new
 
 
@@ -634,7 +694,11 @@ def appeal(actor: User, entry: ModerationAction, *, text: str) -> Appeal:
         )
     contest = Appeal(action=entry, member_id=actor.id, text=text, created_at=utcnow())
     db.session.add(contest)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # sent twice at once: the first one counts
+        db.session.rollback()
+        raise InvalidInput("text", _("Cette décision est déjà contestée.")) from None
     return contest
 
 
@@ -707,6 +771,8 @@ def _undo(entry: ModerationAction) -> None:
             post.deleted_at = None
             post.moderation_note = None
             if entry.action == "reject_post":
+                post.pending_at = None
+                db.session.flush()
                 _publish(post)
             else:
                 posting.recount(post.thread)

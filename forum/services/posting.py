@@ -199,7 +199,7 @@ def reply(
         {
             "body": _body_problem(body),
             "quote_of": _("Le message cité n'existe plus.")
-            if quoted_post_id and (quoted is None or quoted.is_deleted)
+            if quoted_post_id and (quoted is None or not policy.can_quote(actor, quoted))
             else None,
         }
     )
@@ -260,7 +260,7 @@ def revise(actor: User, post: Post, *, body: str, version: int | None) -> bool:
     if problem:
         raise InvalidInput("body", problem)
     if version is not None and version != post.version:
-        raise _edited_meanwhile()
+        raise edited_meanwhile()
     if body == post.source:
         return False
     now = utcnow()
@@ -277,10 +277,10 @@ def commit_edit() -> None:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise _edited_meanwhile() from None
+        raise edited_meanwhile() from None
 
 
-def _edited_meanwhile() -> InvalidInput:
+def edited_meanwhile() -> InvalidInput:
     return InvalidInput(
         "body",
         _(
@@ -295,6 +295,8 @@ def delete_post(actor: User, post: Post) -> Post:
     policy.require(policy.can_delete_post(actor, post))
     post.deleted_at = utcnow()
     post.moderation_note = None  # the author's own deletion: no moderator's word under it
+    if post.is_pending:
+        recount(post.thread)
     db.session.commit()
     return post
 
@@ -389,26 +391,35 @@ def list_latest_threads(limit: int = 10) -> list[Thread]:
     return list(db.session.scalars(_thread_list_options(query)))
 
 
+def _shown_to(viewer: User | None):
+    """Which posts of a thread VIEWER sees: published ones, plus those waiting (or refused)
+    that are theirs; moderators see every post waiting, not the refused ones of others."""
+    shown = Post.pending_at.is_(None)
+    if policy.can_moderate(viewer):
+        return shown | Post.deleted_at.is_(None) | (Post.author_id == viewer.id)
+    if viewer is not None:
+        return shown | (Post.author_id == viewer.id)
+    return shown
+
+
+def _visible_count(thread: Thread, viewer: User | None) -> int:
+    query = select(func.count()).where(Post.thread_id == thread.id, _shown_to(viewer))
+    return db.session.scalar(query) or 0
+
+
 def list_posts(
     thread: Thread, *, page: int = 1, viewer: User | None = None
 ) -> pagination.Page[Post]:
     """One page of THREAD's posts, oldest first; deleted posts stay as placeholders.
 
-    Posts waiting for approval are shown to their author and to moderators only; refused ones
-    to nobody.
+    Posts waiting for approval are shown to their author and to moderators only.
     """
-    moderator = policy.can_moderate(viewer)
-    total = thread.post_count + (thread.pending_count if viewer is not None else 0)
+    total = thread.post_count if not thread.pending_count else _visible_count(thread, viewer)
     number = pagination.check(page, total)
     size = pagination.PAGE_SIZE
-    shown = Post.pending_at.is_(None)
-    if moderator:
-        shown = shown | Post.deleted_at.is_(None)
-    elif viewer is not None:
-        shown = shown | ((Post.author_id == viewer.id) & Post.deleted_at.is_(None))
     query = (
         select(Post)
-        .where(Post.thread_id == thread.id, shown)
+        .where(Post.thread_id == thread.id, _shown_to(viewer))
         .order_by(Post.id)
         .limit(size)
         .offset((number - 1) * size)
@@ -419,10 +430,12 @@ def list_posts(
     )
 
 
-def page_of_post(post: Post) -> int:
-    """The page of its thread where POST stands."""
+def page_of_post(post: Post, viewer: User | None = None) -> int:
+    """The page of its thread where POST stands, for VIEWER."""
     before = db.session.scalar(
-        select(func.count()).where(Post.thread_id == post.thread_id, Post.id < post.id)
+        select(func.count()).where(
+            Post.thread_id == post.thread_id, Post.id < post.id, _shown_to(viewer)
+        )
     )
     return pagination.page_of(before or 0)
 

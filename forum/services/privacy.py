@@ -36,7 +36,7 @@ from forum.models import (
     User,
 )
 from forum.models.base import utcnow
-from forum.services import accounts
+from forum.services import accounts, posting
 from gdpr import consent, erasure, export, legal_hold, register
 from gdpr import requests as gdpr_requests
 from gdpr.models import (
@@ -447,6 +447,16 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
         counts["posts"] = db.session.execute(
             select(func.count()).where(Post.author_id == user.id)
         ).scalar_one()
+    for thread in db.session.scalars(
+        select(Thread).where(
+            Thread.id.in_(
+                select(Post.thread_id).where(
+                    Post.author_id == user.id, Post.pending_at.is_not(None)
+                )
+            )
+        )
+    ):
+        posting.recount(thread)  # their posts waiting for approval are gone from the queue
     db.session.execute(update(Post).where(Post.author_id == user.id).values(author_id=None))
     counts["threads"] = db.session.execute(
         update(Thread).where(Thread.author_id == user.id).values(author_id=None)
@@ -485,7 +495,7 @@ def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
     db.session.execute(
         update(PersonalDataAccess)
         .where(PersonalDataAccess.subject_id == user.id)
-        .values(subject_id=None)
+        .values(subject_id=None, reason=_("[motif retiré : membre effacé]"))
     )
     db.session.execute(
         update(PersonalDataAccess)

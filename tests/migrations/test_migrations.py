@@ -58,3 +58,30 @@ def test_every_migration_can_be_rolled_back(tmp_path, empty_database_url):
         db.engine.dispose()
 
     assert tables == set()
+
+
+def test_upgrading_a_forum_with_posts_keeps_every_row(tmp_path, empty_database_url):
+    """Recreating tables for AUTOINCREMENT (0014) must not cascade to replies, history, reports."""
+    from sqlalchemy import func, select
+
+    from forum.models import Post, PostRevision, Report, Thread, thread_trades
+    from forum.services import moderation, posting
+    from tests.factories import make_post, make_thread, make_user
+
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="0013")
+        post = make_post(thread=make_thread(trades=("boulangerie",)))
+        posting.edit_post(post.author, post, body="Réponse corrigée")
+        moderation.report_post(make_user(), post, reason="spam")
+        db.session.remove()
+
+        upgrade()
+        counts = [
+            db.session.scalar(select(func.count()).select_from(table))
+            for table in (Thread, Post, PostRevision, Report, thread_trades)
+        ]
+        db.session.remove()
+        db.engine.dispose()
+
+    assert counts == [1, 2, 1, 1, 1]

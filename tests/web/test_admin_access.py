@@ -189,7 +189,7 @@ def test_the_subjects_erasure_keeps_the_access_without_naming_them(app, subject)
 
     [access] = _accesses(app)
     assert access.subject_id is None and access.admin_id is not None
-    assert access.reason == REASON
+    assert access.field == "email" and REASON not in access.reason  # it may name the member
 
 
 def test_an_erased_admin_is_no_longer_named_in_the_log(app, subject):

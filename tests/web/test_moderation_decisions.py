@@ -108,12 +108,19 @@ def test_an_action_against_a_member_names_a_rule_and_a_failed_form_keeps_what_wa
     refused = first.post(
         f"/mod/posts/{cast['post']}/delete", data={"reason": "Propos sur un juré", "rule": ""}
     )
+    nothing_to_restore = first.post(
+        f"/mod/posts/{cast['post']}/restore", data={"reason": "Rien à masquer", "rule": ""}
+    )
+    first.post(f"/mod/posts/{cast['post']}/hide", data={"reason": "Nom", "rule": "privacy"})
     restored = first.post(
         f"/mod/posts/{cast['post']}/restore", data={"reason": "Rien à masquer", "rule": ""}
     )
 
     assert refused.status_code == 400
     assert 'id="delete-rule-error"' in _text(refused) and "Propos sur un juré" in _text(refused)
+    assert nothing_to_restore.status_code == 400 and "n'est pas masqué" in _text(
+        nothing_to_restore
+    ).replace("&#39;", "'")
     assert restored.status_code == 302  # restoring is not against the member: no rule needed
     with app.app_context():
         assert db.session.get(Post, cast["post"]).deleted_at is None
@@ -378,3 +385,138 @@ def test_the_charter_lists_its_numbered_rules(client):
 
     assert re.search(r'id="regle-2".*Vie privée d\'autrui', page, re.S)
     assert page.count('id="regle-') == 7
+
+
+def test_a_merged_threads_number_is_never_given_again(app_ctx, cast):
+    moderator = db.session.get(User, cast["first"])
+    target = db.session.get(Thread, cast["thread"])
+    merged = make_thread(title="Un doublon de la discussion")
+    merged_id = merged.id
+    moderation.merge_threads(moderator, merged, target, Grounds("Doublon", "on_topic"))
+
+    newer = make_thread(title="Une toute nouvelle discussion")
+    newer_id = newer.id
+    moderation.merge_threads(moderator, newer, target, Grounds("Doublon", "on_topic"))
+
+    assert newer_id != merged_id
+    assert posting.merged_into(merged_id).id == posting.merged_into(newer_id).id == target.id
+
+
+def test_merging_and_splitting_tell_every_author_whose_posts_moved(app_ctx, cast):
+    moderator = db.session.get(User, cast["first"])
+    thread = db.session.get(Thread, cast["thread"])
+    aside = make_post(thread=thread, body="Une parenthèse")
+
+    moderation.split_thread(
+        moderator,
+        thread,
+        post_ids=[aside.id],
+        title="La parenthèse",
+        grounds=Grounds("Autre sujet", "on_topic"),
+    )
+
+    told = set(db.session.scalars(select(Notification.user_id)))
+    assert told == {thread.author_id, aside.author_id}
+
+
+def test_the_members_export_does_not_name_the_moderators(app_ctx, cast):
+    member = db.session.get(User, cast["author"])
+    entry = moderation.sanction(
+        db.session.get(User, cast["first"]), member, "warn", Grounds("Ton", "respect")
+    )
+    contest = moderation.appeal(member, entry, text="Je conteste cet avertissement.")
+    moderation.decide_appeal(
+        db.session.get(User, cast["second"]), contest, decision="upheld", reason="Maintenu"
+    )
+
+    tables = privacy.export_data(member)["tables"]
+
+    assert tables["appeals"] and tables["moderation_actions"]
+    for row in tables["moderation_actions"] + tables["appeals"]:
+        assert "moderator_id" not in row and "decider_id" not in row
+
+
+def test_only_an_admin_decides_an_appeal_against_a_moderators_sanction(app_ctx, cast):
+    admin, other_admin = make_user(role=Role.ADMIN), make_user(role=Role.ADMIN)
+    sanctioned = db.session.get(User, cast["first"])
+    entry = moderation.sanction(admin, sanctioned, "ban", Grounds("Abus", "respect"))
+    contest = moderation.appeal(sanctioned, entry, text="Je conteste cette exclusion.")
+
+    with pytest.raises(Exception) as refused:
+        moderation.decide_appeal(
+            db.session.get(User, cast["second"]), contest, decision="overturned", reason="Non"
+        )
+    moderation.decide_appeal(other_admin, contest, decision="overturned", reason="Erreur")
+
+    assert type(refused.value).__name__ == "NotAllowed"
+    assert not sanctioned.is_suspended
+
+
+def test_a_hidden_post_cannot_be_quoted_to_read_it(app, cast):
+    with app.app_context():
+        moderation.hide_post(
+            db.session.get(User, cast["first"]),
+            db.session.get(Post, cast["post"]),
+            Grounds("Nom d'un juré", "privacy"),
+        )
+        reader = make_user()
+        reader_id = reader.id
+    client = client_of(app, reader_id)
+
+    page = _text(client.get(f"/t/{cast['thread']}?quote={cast['post']}", follow_redirects=True))
+    sent = client.post(f"/t/{cast['thread']}", data={"body": "Cité", "quote_of": str(cast["post"])})
+
+    assert "juré X habite" not in page
+    assert sent.status_code == 400 and "juré X habite" not in _text(sent)
+
+
+def test_a_pending_post_is_only_for_its_author_and_the_moderators(queued):
+    app = queued
+    with app.app_context():
+        thread = make_thread(author=make_user(role=Role.MODERATOR), title="Ouverte à tous")
+        newcomer = make_user(username="nouvelle")
+        pending = [
+            posting.reply(newcomer, thread, body=f"Réponse en attente {n}") for n in range(21)
+        ]
+        first_pending = pending[0]
+        ids = {"thread": thread.id, "post": first_pending.id, "newcomer": newcomer.id}
+        reader = make_user()
+        ids["reader"] = reader.id
+        thread_opener = make_thread(author=newcomer, title="Ma discussion en attente")
+        ids["pending_thread"] = thread_opener.id
+    reader, author = client_of(app, ids["reader"]), client_of(app, ids["newcomer"])
+
+    listing = _text(reader.get(f"/t/{ids['thread']}", follow_redirects=True))
+    report = reader.get(f"/p/{ids['post']}/report")
+    own = _text(author.get(f"/t/{ids['thread']}", follow_redirects=True))
+    profile = _text(reader.get("/u/nouvelle"))
+    own_reply = author.post(f"/t/{ids['pending_thread']}", data={"body": "Je complète"})
+
+    assert "Réponse en attente" not in listing and "Page 1 sur 2" not in listing
+    assert report.status_code == 404  # nothing to report: for the reader, it does not exist
+    assert "Réponse en attente 0" in own and "Page 1 sur 2" in own
+    assert "Ma discussion en attente" not in profile and "Réponse en attente" not in profile
+    assert own_reply.status_code == 403  # no reply in a thread not published yet
+
+    with app.app_context():
+        newcomer = db.session.get(User, ids["newcomer"])
+        posting.delete_post(newcomer, db.session.get(Post, ids["post"]))
+        thread = db.session.get(Thread, ids["thread"])
+        assert thread.pending_count == 20 == moderation.count_pending_posts() - 1
+
+
+def test_the_author_still_reads_a_refused_post_and_its_reason(queued):
+    app = queued
+    with app.app_context():
+        thread = make_thread(author=make_user(role=Role.MODERATOR), title="Ouverte à tous")
+        newcomer = make_user()
+        post = posting.reply(newcomer, thread, body="Mon texte refusé")
+        moderation.reject_post(
+            make_user(role=Role.MODERATOR), post, Grounds("Hors sujet ici", "on_topic")
+        )
+        ids = {"thread": thread.id, "newcomer": newcomer.id}
+
+    page = _text(client_of(app, ids["newcomer"]).get(f"/t/{ids['thread']}", follow_redirects=True))
+
+    assert "Message non validé par la modération. Raison : Hors sujet ici" in page
+    assert "Mon texte refusé" in page

@@ -174,7 +174,7 @@ def thread(thread_id: int, slug: str | None = None):
         )
     form = ReplyForm()
     quoted = posting.get_post(optional_int(request.args.get("quote")) or 0)
-    if quoted is not None and policy.can_quote_post(current_actor(), quoted):
+    if quoted is not None and policy.can_quote(current_actor(), quoted):
         form.body.data = posting.quote_markdown(quoted)
         form.quote_of.data = str(quoted.id)
     return _thread_page(thread, form, page_number())
@@ -206,7 +206,7 @@ def reply(thread_id: int):
 
 
 def _post_url(post: Post) -> str:
-    page = posting.page_of_post(post)
+    page = posting.page_of_post(post, current_actor())
     return url_for(
         "forum.thread",
         thread_id=post.thread_id,

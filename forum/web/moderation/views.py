@@ -77,6 +77,8 @@ def _require_moderator() -> None:
 def report(post_id: int):
     post = _post(post_id)
     actor = current_actor()
+    if not policy.can_see_post(actor, post):
+        abort(404)
     policy.require(policy.can_report_post(actor, post))
     form = ReportForm()
     if form.validate_on_submit():
@@ -142,6 +144,18 @@ POST_ACTIONS = {
 }
 
 
+def _available(post: Post, reports: list) -> set[str]:
+    """The actions that make sense for POST as it stands: their forms are on its page."""
+    if post.is_deleted:
+        return set()
+    available = {"delete", "restore" if post.is_hidden else "hide"}
+    if post.is_pending:
+        available |= {"approve", "reject"}
+    if reports:
+        available.add("dismiss")
+    return available
+
+
 def _post_page(post: Post, failed: dict[str, StatementForm] | None = None, status: int = 200):
     forms = {key: StatementForm(key=key, formdata=None) for key in POST_ACTIONS}
     forms["approve"].reason.data = _("Message conforme à la charte : bienvenue sur L'Établi !")
@@ -150,13 +164,20 @@ def _post_page(post: Post, failed: dict[str, StatementForm] | None = None, statu
         rule = charter.RULE_OF_REPORT.get(reports[0].reason, "")
         for form in forms.values():
             form.rule.data, form.detection.data = rule, "report"
-    forms.update(failed or {})
+    available = _available(post, reports)
+    for key, form in (failed or {}).items():
+        if key in available:
+            forms[key] = form
+        else:  # the post changed meanwhile (another moderator): say why nothing was done
+            for message in form.reason.errors or [_("Cette action n'est plus possible.")]:
+                flash(message, "error")
     return (
         render_template(
             "moderation/post.html",
             post=post,
             reports=reports,
             forms=forms,
+            available=available,
             reason_labels=REASON_LABELS,
         ),
         status,
@@ -395,7 +416,15 @@ def _appeals_page(failed: dict[int, DecideAppealForm] | None = None, status: int
         for contest in contests
     }
     forms.update(failed or {})
-    return render_template("moderation/appeals.html", appeals=contests, forms=forms), status
+    return (
+        render_template(
+            "moderation/appeals.html",
+            appeals=contests,
+            forms=forms,
+            undone_on_appeal=charter.UNDONE_ON_APPEAL,
+        ),
+        status,
+    )
 
 
 @bp.get("/mod/appeals")
