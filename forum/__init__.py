@@ -21,7 +21,7 @@ from forum import charter, cli, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.models import User
-from forum.services import accounts, notifications
+from forum.services import accounts, moderation, notifications
 from forum.web import account, admin, auth, current_actor, main
 from forum.web import forum as forum_web
 from forum.web import moderation as moderation_web
@@ -94,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["policy"] = policy
     app.jinja_env.globals["statement"] = charter.statement
     app.jinja_env.globals["unread_notifications"] = notifications.count_unread
+    app.jinja_env.globals["moderation_waiting"] = moderation.waiting
     return app
 
 

@@ -35,7 +35,7 @@ from forum.models import (
 from forum.models.base import utcnow
 from forum.services import accounts, posting
 
-REASON_MAX = 1_000
+REASON_MAX = 500  # what a placeholder shows in full (hidden_reason, moderation_note)
 COMMENT_MAX = 1_000
 
 
@@ -718,6 +718,15 @@ def list_open_appeals(actor: User) -> list[Appeal]:
 
 def count_open_appeals() -> int:
     return db.session.scalar(select(func.count()).where(Appeal.decided_at.is_(None))) or 0
+
+
+def waiting() -> dict[str, int]:
+    """What waits for the moderators: open reports, posts to approve, appeals to decide."""
+    return {
+        "reports": count_open_reports(),
+        "queue": count_pending_posts(),
+        "appeals": count_open_appeals(),
+    }
 
 
 def decide_appeal(actor: User, contest: Appeal, *, decision: str, reason: str) -> Appeal:
