@@ -6,6 +6,8 @@ The rules are numbered and stable: the moderation log stores their key, the char
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -96,6 +98,13 @@ RULE_OF_REPORT = {
     "personal_data": "privacy",
     "cheating": "fairness",
 }
+
+
+def rule_for_reports(reasons: Iterable[str]) -> str | None:
+    """The rule most of REASONS (reports' reasons) point to: where a moderator's form starts."""
+    counted = Counter(RULE_OF_REPORT[reason] for reason in reasons if reason in RULE_OF_REPORT)
+    return counted.most_common(1)[0][0] if counted else None
+
 
 DETECTIONS: dict[str, LazyString] = {
     "report": _l("le signalement d'un membre"),

@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base
+from forum.models.moderation import MODERATOR
 from forum.models.taxonomy import Topic, Trade
 from gdpr.annotations import Erase, not_personal, personal
 
@@ -25,14 +26,8 @@ RENDERED = personal(
     "content", purpose="publication", basis="contract", retention="account", export=False
 )
 
-MODERATED_BY = personal(
-    "identity",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="account",
-    erase=Erase.ANONYMISE,
-    export=False,  # which moderator acted is their data, not the member's (art. 15(4))
-)
+# Which moderator acted is their data, not the member's (left out of the export, art. 15(4)).
+MODERATED_BY = MODERATOR
 
 thread_trades = Table(
     "thread_trades",

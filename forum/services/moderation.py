@@ -5,7 +5,6 @@ Every action records who, what, when and why, and the member concerned is told, 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -87,10 +86,8 @@ def _has_open_reports(post: Post | None) -> bool:
 def _rule_of_reports(post: Post) -> str | None:
     reasons = db.session.scalars(
         select(Report.reason).where(Report.post_id == post.id, Report.resolved_at.is_(None))
-    ).all()
-    counted = Counter(charter.RULE_OF_REPORT.get(reason) for reason in reasons)
-    counted.pop(None, None)
-    return counted.most_common(1)[0][0] if counted else None
+    )
+    return charter.rule_for_reports(reasons)
 
 
 def _log(
@@ -659,7 +656,7 @@ def member_file(actor: User, member: User) -> dict:
         select(ModerationAction)
         .where(ModerationAction.member_id == member.id)
         .order_by(ModerationAction.id.desc())
-        .options(joinedload(ModerationAction.moderator))
+        .options(joinedload(ModerationAction.moderator), joinedload(ModerationAction.appeal))
     ).all()
     return {"notes": notes, "actions": actions}
 

@@ -97,7 +97,7 @@ def report(post_id: int):
 
 def _queue_form(group: moderation.ReportGroup, key: str) -> StatementForm:
     form = StatementForm(key=f"{key}-{group.post.id}", formdata=None)
-    form.rule.data = charter.RULE_OF_REPORT.get(max(group.reasons, key=group.reasons.get), "")
+    form.rule.data = charter.rule_for_reports(report.reason for report in group.reports) or ""
     form.detection.data = "report"
     return form
 
@@ -161,7 +161,7 @@ def _post_page(post: Post, failed: dict[str, StatementForm] | None = None, statu
     forms["approve"].reason.data = _("Message conforme à la charte : bienvenue sur L'Établi !")
     reports = moderation.open_reports_of(post)
     if reports:
-        rule = charter.RULE_OF_REPORT.get(reports[0].reason, "")
+        rule = charter.rule_for_reports(report.reason for report in reports) or ""
         for form in forms.values():
             form.rule.data, form.detection.data = rule, "report"
     available = _available(post, reports)
