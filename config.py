@@ -29,6 +29,7 @@ RETENTION_DEFAULTS = {
     "deleted_post": 30,
     "consent_proof": 1826,  # 5 years after the end of the relationship
     "outbox": 30,  # .eml files written when no SMTP server is configured
+    "device": 30,  # a signed-in device unused this long is signed out and forgotten
 }
 
 # Argon2id parameters: argon2-cffi's RFC 9106 "low memory" profile.
@@ -127,6 +128,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE"), https),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "remember_token",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "fr",

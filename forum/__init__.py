@@ -17,12 +17,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import charter, cli, policy
+from forum import charter, cli, jobs, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
-from forum.models import User
-from forum.services import accounts, moderation, notifications
-from forum.web import account, admin, auth, current_actor, main
+from forum.services import moderation, notifications
+from forum.web import account, admin, auth, current_actor, load_session, main
 from forum.web import forum as forum_web
 from forum.web import moderation as moderation_web
 from forum.web import notifications as notifications_web
@@ -110,7 +109,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_session)
+    jobs.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -129,10 +129,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
-
-
-def _load_user(session_id: str) -> User | None:
-    return accounts.get_user_by_session_id(session_id)
 
 
 def _select_locale() -> str:

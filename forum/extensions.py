@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from forum import ratelimits
 from forum.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -17,4 +17,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=ratelimits.remote_address)

@@ -63,17 +63,24 @@ def render(template: str, *, locale: str | None = None, **context: object) -> tu
 
 
 def send(to: str, template: str, *, locale: str | None = None, **context: object) -> bool:
-    """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO; False if it failed.
+    """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO now; False if it failed.
 
-    The template's first line is the subject; the rest is the body. A mail server that is
-    down must not break the page that sends the mail: the failure is logged (without the
-    address) and every mail the forum sends can be asked for again.
+    The template's first line is the subject; the rest is the body. Pages never call this:
+    they queue their mail (`accounts.notify`), so no request waits on a mail server.
     """
-    subject, body = render(template, locale=locale, **context)
+    return transmit(to, *render(template, locale=locale, **context))
+
+
+def transmit(to: str, subject: str, body: str) -> bool:
+    """Send a rendered message; False if it failed.
+
+    A mail server that is down must not break what sends the mail: the failure is logged
+    (without the address) and every mail the forum sends can be asked for again.
+    """
     try:
         deliver(compose(to, subject, body))
     except (OSError, smtplib.SMTPException) as error:
-        log.error("mail %r not sent: %s", template, type(error).__name__)
+        log.error("mail not sent: %s", type(error).__name__)  # no address, no subject
         return False
     return True
 

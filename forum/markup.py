@@ -24,7 +24,14 @@ LINK_REL = "nofollow ugc noopener"
 HEADING_SHIFT = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
 
 
+def _is_network_path(url: str) -> bool:
+    """`//host/path` (or `\\host`, which browsers read the same): another site, no scheme."""
+    return url.lstrip()[:2].replace("\\", "/") == "//"
+
+
 def _validate_link(url: str) -> bool:
+    if _is_network_path(url):
+        return True  # an external link: made explicit (https) when rendered
     scheme, colon, _ = url.partition(":")
     if not colon or "/" in scheme or "?" in scheme or "#" in scheme:
         return True  # relative link
@@ -39,6 +46,9 @@ def _parser() -> MarkdownIt:
     parser.validateLink = _validate_link
 
     def open_link(renderer, tokens, idx, options, env):
+        href = str(tokens[idx].attrGet("href") or "")
+        if _is_network_path(href):  # shown and followed as what it is: another site
+            tokens[idx].attrSet("href", "https://" + href.lstrip().lstrip("/\\"))
         tokens[idx].attrSet("rel", LINK_REL)
         return renderer.renderToken(tokens, idx, options, env)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import LoginEvent, PersonalDataAccess, Post, PostRevision, User
+from forum.models import Device, LoginEvent, PersonalDataAccess, Post, PostRevision, User
 from forum.models.base import utcnow
 from forum.services import accounts, privacy
 from gdpr import retention
@@ -128,6 +128,11 @@ def login_history(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return _purge(session, LoginEvent, LoginEvent.at < cutoff, dry_run)
 
 
+def idle_devices(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Signed-in devices unused for 30 days: signed out, and their record deleted."""
+    return _purge(session, Device, Device.last_seen_on < cutoff.date(), dry_run)
+
+
 def closed_requests(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Data-subject requests, five years after they were closed (proof of compliance)."""
     return _purge(session, SubjectRequest, SubjectRequest.closed_at < cutoff, dry_run)
@@ -173,6 +178,7 @@ RETENTION_RULES = [
     Rule("consent_proofs", "consent_proof", consent_proofs),
     Rule("legal_hold", "legal_hold", legal_hold),
     Rule("login_history", "login_history", login_history),
+    Rule("idle_devices", "device", idle_devices),
     Rule("closed_requests", "consent_proof", closed_requests),
     Rule("hold_accesses", "consent_proof", hold_accesses),
     Rule("personal_data_accesses", "consent_proof", personal_data_accesses),

@@ -15,6 +15,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 import gdpr.models
@@ -67,8 +68,18 @@ def compiled_catalogues() -> None:
             write_mo(handle, catalogue)
 
 
+class Client(FlaskClient):
+    """The test client, reading each response whole and closing it, as a WSGI server does:
+    what the app runs once the response has gone out (mail) has run when a test looks."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_app(tmp_path: Path, **overrides: object) -> Flask:
-    return create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "instance"), **overrides})
+    app = create_app({**TEST_CONFIG, "INSTANCE_PATH": str(tmp_path / "instance"), **overrides})
+    app.test_client_class = Client
+    return app
 
 
 def _create_schema() -> None:
@@ -143,7 +154,8 @@ def login_as(app: Flask, client):
     def login(role: Role = Role.MEMBER, **overrides: object) -> User:
         with app.app_context():
             user = factories.make_user(role=role, **overrides)
-            session_id = user.get_id()
+            session_id = factories.open_session(user)
+            db.session.refresh(user)  # loaded, so that the test can read it once detached
             db.session.expunge(user)
         with client.session_transaction() as session:
             session["_user_id"] = session_id

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pyotp
 
 from forum.models import Post, Role, Thread, User
-from forum.services import accounts, posting, taxonomy
+from forum.services import accounts, devices, posting, taxonomy
 from forum.services import two_factor as two_factor_service
 
 PASSWORD = "Établi de compagnon 2026"
@@ -37,13 +38,29 @@ def make_user(
             email=email, username=username, password=password, role=role, via="test"
         )
         if two_factor or (two_factor is None and role in (Role.MODERATOR, Role.ADMIN)):
-            two_factor_service.enable(user, secret=TOTP_SECRET, code=pyotp.TOTP(TOTP_SECRET).now())
+            enable_two_factor(user)
         return user
     registration = accounts.register(
         email=email, username=username, password=password, accepted_terms=True
     )
     assert registration.user is not None
     return registration.user
+
+
+def enable_two_factor(user: User) -> None:
+    """Turn two-factor on with `TOTP_SECRET`, as the security page does.
+
+    Confirmed with the previous time step's code, so that `totp_now()` still opens one login.
+    """
+    two_factor_service.start_enrolment(user, password=PASSWORD)
+    user.totp_pending_encrypted = accounts.vault().encrypt(TOTP_SECRET)
+    two_factor_service.enable(user, code=pyotp.TOTP(TOTP_SECRET).at(time.time() - 30))
+
+
+def open_session(user: User, *, remember: bool = False) -> str:
+    """A signed-in device for USER: the session id a browser's cookies would carry."""
+    devices.open_session(user, user_agent="pytest", remember=remember)
+    return user.get_id()
 
 
 def make_taxonomy() -> None:

@@ -1,13 +1,21 @@
 """Mail leaves through one module: .eml files in the outbox, or a real SMTP server."""
 
+import asyncio
 import email
 import email.policy
 import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from aiosmtpd.controller import Controller
+from werkzeug.serving import make_server
 
-from tests.factories import PASSWORD
+from tests.conftest import IS_POSTGRES
+from tests.factories import PASSWORD, make_user
 
 
 class Recorder:
@@ -78,3 +86,108 @@ def test_a_mail_server_that_is_down_does_not_break_registration(app_factory, cap
     assert response.status_code == 302
     assert "not sent" in caplog.text
     assert "lea@exemple.fr" not in caplog.text
+
+
+# --- account mail is sent outside the request: a slow mail server tells nobody anything -----
+
+
+class HeldUntilReleased(Recorder):
+    """An SMTP server that keeps each message waiting until the test lets it through."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def held_smtp_server():
+    recorder = HeldUntilReleased()
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, recorder
+    recorder.release.set()
+    controller.stop()
+
+
+@pytest.fixture
+def server_with_held_mail(app_factory, held_smtp_server, tmp_path):
+    controller, recorder = held_smtp_server
+    overrides = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port}
+    if not IS_POSTGRES:  # a server thread needs a file, not the in-memory database
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'mail.db'}"
+    app = app_factory(**overrides)
+    with app.app_context():
+        make_user(username="lea", email="lea@exemple.fr")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", recorder
+    recorder.release.set()
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def _post(url: str, path: str, fields: dict[str, str]) -> int:
+    """POST FIELDS and read the whole answer; a request waiting on SMTP never gets one."""
+    request = urllib.request.Request(url + path, data=urllib.parse.urlencode(fields).encode())
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=15) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _wait_for(recorder, count: int) -> list:
+    deadline = time.monotonic() + 15
+    while len(recorder.envelopes) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return recorder.envelopes
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "recipient"),
+    [
+        ("/auth/reset", {"email": "lea@exemple.fr"}, "lea@exemple.fr"),
+        (
+            "/auth/register",
+            {
+                "email": "lea@exemple.fr",
+                "username": "autre",
+                "password": PASSWORD,
+                "accept_terms": "y",
+            },
+            "lea@exemple.fr",
+        ),
+        (
+            "/auth/register",
+            {
+                "email": "zoe@exemple.fr",
+                "username": "zoe",
+                "password": PASSWORD,
+                "accept_terms": "y",
+            },
+            "zoe@exemple.fr",
+        ),
+    ],
+    ids=["reset", "address already registered", "verification"],
+)
+def test_account_mail_leaves_after_the_response(server_with_held_mail, path, fields, recipient):
+    url, recorder = server_with_held_mail
+
+    status = _post(url, path, fields)  # the SMTP server holds every message meanwhile
+    recorder.release.set()
+
+    assert status == 302
+    (envelope,) = _wait_for(recorder, 1)
+    assert envelope.rcpt_tos == [recipient]

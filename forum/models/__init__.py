@@ -11,10 +11,11 @@ from forum.models.moderation import (
 from forum.models.notifications import Notification
 from forum.models.taxonomy import SlugRedirect, Topic, Trade, TradeGroup
 from forum.models.threads import Post, PostRevision, Thread, ThreadRedirect, thread_trades
-from forum.models.users import LoginEvent, Role, User, user_trades
+from forum.models.users import Device, LoginEvent, Role, User, user_trades
 
 __all__ = [
     "Appeal",
+    "Device",
     "Notification",
     "ThreadRedirect",
     "ModerationAction",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, false
@@ -95,8 +95,6 @@ class User(Base):
     # Retention of inactive accounts: warned by e-mail first, erased later unless they log in.
     inactivity_warned_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
     password_changed_at: Mapped[datetime | None] = mapped_column(info=ACCOUNT)
-    # Bumped to end every session and "remember me" cookie of the member at once.
-    session_epoch: Mapped[int] = mapped_column(default=0, info=not_personal())
 
     # Profile: each field beyond the username is shown only if the member chose to show it.
     display_name: Mapped[str | None] = mapped_column(String(60), info=PROFILE)
@@ -124,6 +122,10 @@ class User(Base):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500), info=SECURITY)
     two_factor_enabled_at: Mapped[datetime | None] = mapped_column(info=SECURITY)
     recovery_codes: Mapped[str | None] = mapped_column(Text, info=SECURITY)  # JSON of SHA-256
+    # The last time step whose code was accepted: a code works once (no replay in its window).
+    totp_last_step: Mapped[int | None] = mapped_column(info=SECURITY)
+    # A secret being enrolled, kept here (encrypted) rather than in the session cookie.
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(500), info=SECURITY)
 
     # Sanctions: a suspended or banned member reads and keeps their privacy rights, but cannot post.
     posting_blocked_until: Mapped[datetime | None] = mapped_column(info=SANCTION)
@@ -142,8 +144,10 @@ class User(Base):
 
     trades: Mapped[list[Trade]] = relationship(secondary=user_trades, order_by=Trade.name)
 
-    # Flask-Login's protocol, kept here so that the session id carries the epoch.
+    # Flask-Login's protocol. The session id names the signed-in device as well as the member
+    # (see Device); it is set when the session is opened or loaded, never stored on the row.
     is_anonymous = False
+    session_id = None  # str once a device session is opened or loaded; not a column
 
     @property
     def is_authenticated(self) -> bool:
@@ -177,7 +181,9 @@ class User(Base):
         return role
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_epoch}"
+        if self.session_id is None:
+            raise RuntimeError("no device session opened for this member")
+        return self.session_id
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
@@ -196,7 +202,8 @@ LOGIN_STORED = personal(
 
 
 class LoginEvent(Base):
-    """A successful login: when and from where (shown to the member, kept six months)."""
+    """A successful login or a change to how the member logs in: when and from where (shown
+    to the member, kept six months)."""
 
     __tablename__ = "login_events"
     __table_args__ = {"info": {"subject": "user_id"}}
@@ -207,6 +214,43 @@ class LoginEvent(Base):
     )
     at: Mapped[datetime] = mapped_column(index=True, info=LOGIN)
     ip_encrypted: Mapped[str | None] = mapped_column(String(500), info=LOGIN_STORED)
+    # "login", or a change of two-factor authentication ("two_factor_enabled", …).
+    kind: Mapped[str] = mapped_column(
+        String(30), default="login", server_default="login", info=LOGIN
+    )
 
     def __repr__(self) -> str:
-        return f"<LoginEvent {self.id}>"
+        return f"<LoginEvent {self.id} {self.kind}>"
+
+
+DEVICE = personal("connection", purpose="signed-in devices", basis="contract", retention="device")
+DEVICE_SECRET = personal(
+    "security", purpose="signed-in devices", basis="contract", retention="device", export=False
+)
+
+
+class Device(Base):
+    """A browser signed in to an account: a session exists only while its record does.
+
+    The session and "remember me" cookies carry the device's random token; only its hash is
+    stored. Logging out deletes the record, so a copy of either cookie is refused afterwards.
+    """
+
+    __tablename__ = "devices"
+    __table_args__ = {"info": {"subject": "user_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=DEVICE
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, info=DEVICE_SECRET)
+    # "Firefox, Android": the browser family only, never the whole user-agent string.
+    browser: Mapped[str] = mapped_column(String(80), info=DEVICE)
+    created_at: Mapped[datetime] = mapped_column(info=DEVICE)
+    last_seen_on: Mapped[date] = mapped_column(index=True, info=DEVICE)
+    remembered: Mapped[bool] = mapped_column(default=False, info=DEVICE)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Device {self.id} of {self.user_id}>"

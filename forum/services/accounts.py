@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from forum import documents, mail, passwords, tokens, usernames
+from forum import documents, jobs, mail, passwords, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import LoginEvent, Role, User
 from forum.models.base import utcnow
+from forum.services import devices
 from gdpr import consent, legal_hold
 from gdpr.crypto import Vault
 
@@ -91,11 +92,35 @@ def email_of(user: User) -> str:
     return vault().decrypt(user.email_encrypted)
 
 
-def notify(user: User, template: str, **context: object) -> bool:
-    """Mail USER the message `templates/mail/TEMPLATE.txt`, in their language."""
-    return mail.send(
-        email_of(user), template, locale=user.locale, username=user.username, **context
+def notify(user: User, template: str, *, locale: str | None = None, **context: object) -> None:
+    """Mail USER the message `templates/mail/TEMPLATE.txt`, in their language.
+
+    The message is rendered now and sent outside the request (`jobs.later`): a slow mail
+    server can neither slow a page down nor tell, by timing, whose address is known.
+    """
+    _queue_mail(
+        email_of(user), template, locale=user.locale or locale, username=user.username, **context
     )
+
+
+def _queue_mail(to: str | None, template: str, *, locale: str | None, **context: object) -> None:
+    """Render a mail and queue its delivery, sealed; TO None does the same work for nobody."""
+    subject, body = mail.render(template, locale=locale, **context)
+    sealed = vault().encrypt(json.dumps({"to": to, "subject": subject, "body": body}))
+    jobs.later("deliver_mail", sealed=sealed)  # the queue holds no address in clear
+
+
+@jobs.job("deliver_mail")
+def deliver_mail(*, sealed: str) -> bool:
+    """Send a queued mail (see `notify`); a mail for nobody is dropped here."""
+    message = json.loads(vault().decrypt(sealed))
+    if message["to"] is None:
+        return False
+    return mail.transmit(message["to"], message["subject"], message["body"])
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -112,17 +137,6 @@ def get_user_by_login(login: str) -> User | None:
     if "@" in login:
         return get_user_by_email(login)
     return db.session.scalar(select(User).where(User.username_key == usernames.key(login)))
-
-
-def get_user_by_session_id(session_id: str) -> User | None:
-    """The member of a session id "<id>.<epoch>"; a bumped epoch ends old sessions."""
-    user_id, _, epoch = str(session_id).partition(".")
-    if not (user_id.isdigit() and epoch.isdigit() and len(user_id) < 12):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_epoch != int(epoch):
-        return None
-    return user
 
 
 def get_user_by_username(username: str) -> User | None:
@@ -171,10 +185,10 @@ def _check_new_account(
     return email, username
 
 
-def _set_password(user: User, password: str) -> None:
-    user.password_hash = hasher().hash(password)
+def _set_password(user: User, password: str, *, keep_device: int | None) -> None:
+    user.password_hash = hasher().hash(password)  # every reset link made before dies here
     user.password_changed_at = utcnow()
-    user.session_epoch += 1  # every other session and "remember me" cookie ends here
+    devices.end_other_sessions(user, keep=keep_device)
 
 
 # --- registration and verification --------------------------------------------------------
@@ -217,11 +231,10 @@ def register(
             send_verification(user)
             return Registration(user=user)
         existing = get_user_by_email(email)  # registered a moment ago by a concurrent request
-    mail.send(
-        email_of(existing),
+    notify(
+        existing,
         "account_exists",
-        locale=existing.locale or locale,
-        username=existing.username,
+        locale=locale,
         login_url=absolute_url("auth.login"),
         reset_url=absolute_url("auth.reset_request"),
     )
@@ -263,13 +276,15 @@ def _record_acceptance(user: User, *, via: str, locale: str | None = None) -> No
         )
 
 
-def _email_fingerprint(user: User) -> str:
-    return user.email_hash[:16]
+def _named_user(payload: object) -> User | None:
+    """The member a token's (not yet verified) payload names."""
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
 
 
 def send_verification(user: User) -> None:
-    """Mail USER a signed link that confirms their address."""
-    token = tokens.make("verify", {"u": user.id, "e": _email_fingerprint(user)})
+    """Mail USER a signed link that confirms their address (bound to that address)."""
+    token = tokens.make("verify", {"u": user.id}, bound_to=user.email_hash)
     hours = current_app.config["EMAIL_VERIFY_MAX_AGE_HOURS"]
     notify(
         user,
@@ -282,10 +297,8 @@ def send_verification(user: User) -> None:
 def verify_email(token: str) -> User:
     """Confirm the address behind TOKEN; TokenInvalid or TokenExpired otherwise."""
     max_age = current_app.config["EMAIL_VERIFY_MAX_AGE_HOURS"] * 3600
-    payload = tokens.read("verify", token, max_age=max_age)
-    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or payload.get("e") != _email_fingerprint(user):
-        raise tokens.TokenInvalid
+    user = _named_user(tokens.peek("verify", token))
+    tokens.read("verify", token, max_age=max_age, bound_to=user.email_hash if user else None)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         db.session.commit()
@@ -306,6 +319,18 @@ def _wrong_credentials() -> InvalidInput:
     return InvalidInput("password", _("Identifiant ou mot de passe incorrect."))
 
 
+def record_security_event(user: User, kind: str, *, ip: str | None) -> None:
+    """Add KIND (a login, a change of two-factor…) to USER's login history; no commit."""
+    db.session.add(
+        LoginEvent(
+            user_id=user.id,
+            at=utcnow(),
+            kind=kind,
+            ip_encrypted=vault().encrypt(ip) if ip else None,
+        )
+    )
+
+
 def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
     """The member LOGIN names if PASSWORD is theirs.
 
@@ -324,23 +349,18 @@ def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
         user.password_hash = hasher().hash(password)
     user.last_login_at = utcnow()
     user.inactivity_warned_at = None  # logging in keeps an account from retention
-    db.session.add(
-        LoginEvent(
-            user_id=user.id,
-            at=user.last_login_at,
-            ip_encrypted=vault().encrypt(ip) if ip else None,
-        )
-    )
+    record_security_event(user, "login", ip=ip)
     db.session.commit()
     return user
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
-    """Replace USER's password after checking the current one; ends their other sessions."""
+def change_password(user: User, *, current: str, new: str, keep_device: int | None = None) -> None:
+    """Replace USER's password after checking the current one; ends their other sessions
+    (all but the device KEEP_DEVICE)."""
     if not hasher().verify(user.password_hash, current):
         raise InvalidInput("current_password", _("Le mot de passe actuel est incorrect."))
     _check_password(new, username=user.username, email=email_of(user))
-    _set_password(user, new)
+    _set_password(user, new, keep_device=keep_device)
     db.session.commit()
     notify(
         user,
@@ -348,48 +368,46 @@ def change_password(user: User, *, current: str, new: str) -> None:
     )
 
 
-def end_other_sessions(user: User) -> None:
-    """Sign USER out everywhere; the caller logs the current browser in again."""
-    user.session_epoch += 1
+def end_other_sessions(user: User, *, keep_device: int | None) -> int:
+    """Sign USER out of every device but KEEP_DEVICE; how many were signed out."""
+    ended = devices.end_other_sessions(user, keep=keep_device)
     db.session.commit()
-
-
-def _password_fingerprint(user: User) -> str:
-    # Changes whenever the password does, so a reset link works once.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    return ended
 
 
 def request_password_reset(email: str) -> None:
     """Mail a single-use reset link if EMAIL has an account; the caller says the same either way."""
     user = get_user_by_email(email)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"]
     if user is None:
-        # Compose the same mail for nobody, so the answer takes as long (no enumeration).
-        mail.render("reset", username="", url=absolute_url("auth.reset", token="x" * 90), minutes=0)
+        # Queue the same mail for nobody, so the answer takes as long (no enumeration).
+        url = absolute_url("auth.reset", token="x" * 90)
+        _queue_mail(None, "reset", locale=None, username="", url=url, minutes=minutes)
         return
-    token = tokens.make("reset", {"u": user.id, "p": _password_fingerprint(user)})
+    # Bound to the password hash: the link works once, and shows nothing derived from it.
+    token = tokens.make("reset", {"u": user.id}, bound_to=user.password_hash)
     notify(
         user,
         "reset",
         url=absolute_url("auth.reset", token=token),
-        minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
+        minutes=minutes,
     )
 
 
 def user_for_reset(token: str) -> User:
     """The member a reset TOKEN is for, if it is genuine, recent and unused."""
     max_age = current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"] * 60
-    payload = tokens.read("reset", token, max_age=max_age)
-    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or payload.get("p") != _password_fingerprint(user):
-        raise tokens.TokenInvalid
+    user = _named_user(tokens.peek("reset", token))
+    tokens.read("reset", token, max_age=max_age, bound_to=user.password_hash if user else None)
     return user
 
 
 def reset_password(token: str, password: str) -> User:
-    """Set a new password through a reset link; following the link also proves the address."""
+    """Set a new password through a reset link (signs the member out everywhere); following
+    the link also proves the address."""
     user = user_for_reset(token)
     _check_password(password, username=user.username, email=email_of(user))
-    _set_password(user, password)
+    _set_password(user, password, keep_device=None)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.session.commit()
@@ -448,11 +466,17 @@ def set_role(username: str, role: Role) -> User:
     return user
 
 
-def list_logins(user: User, limit: int = 10) -> list[tuple[datetime, str | None]]:
-    """USER's latest logins, newest first, with the address decrypted (for USER alone)."""
+def list_logins(user: User, limit: int = 10) -> list[tuple[datetime, str | None, str]]:
+    """USER's latest logins and security changes, newest first: (when, address, kind), the
+    address decrypted (for USER alone)."""
     query = select(LoginEvent).where(LoginEvent.user_id == user.id)
-    events = db.session.scalars(query.order_by(LoginEvent.at.desc()).limit(limit))
-    return [(e.at, vault().decrypt(e.ip_encrypted) if e.ip_encrypted else None) for e in events]
+    events = db.session.scalars(
+        query.order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit)
+    )
+    return [
+        (event.at, vault().decrypt(event.ip_encrypted) if event.ip_encrypted else None, event.kind)
+        for event in events
+    ]
 
 
 def rotate_keys() -> int:

@@ -668,10 +668,11 @@ DECISIONS = ("upheld", "overturned")
 
 
 def get_decision(actor: User | None, action_id: int) -> ModerationAction | None:
-    """The log entry ACTION_ID, for the member it concerns or a moderator; None if absent."""
+    """The log entry ACTION_ID, for the member it concerns or a moderator; None if absent or
+    not theirs (the same answer: ids of other members' decisions are not told apart)."""
     entry = db.session.get(ModerationAction, action_id)
-    if entry is not None:
-        policy.require(policy.can_see_decision(actor, entry))
+    if entry is None or not policy.can_see_decision(actor, entry):
+        return None
     return entry
 
 

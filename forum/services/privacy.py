@@ -36,7 +36,7 @@ from forum.models import (
     User,
 )
 from forum.models.base import utcnow
-from forum.services import accounts, posting
+from forum.services import accounts, devices, posting
 from gdpr import consent, erasure, export, legal_hold, register
 from gdpr import requests as gdpr_requests
 from gdpr.models import (
@@ -125,7 +125,10 @@ def export_data(user: User) -> dict[str, Any]:
             }
             for post in posts
         ],
-        "logins": [{"at": at, "ip": ip} for at, ip in accounts.list_logins(user, limit=1000)],
+        "logins": [
+            {"at": at, "ip": ip, "kind": kind}
+            for at, ip, kind in accounts.list_logins(user, limit=1000)
+        ],
         "requests": [
             {
                 "kind": r.kind,
@@ -211,13 +214,14 @@ def _post_markdown(post: dict[str, Any]) -> str:
     return f'---\nthread: "{title}"\ncreated_at: {created}\n---\n\n{post["source"]}\n'
 
 
-def archive_path(actor: User, archive_id: int) -> Path:
-    """The file of ACTOR's ready archive; NotAllowed for anyone else's or an expired one."""
+def archive_path(actor: User, archive_id: int) -> Path | None:
+    """The file of ACTOR's ready archive; None for a missing, expired or someone else's one
+    (the same answer, so that ids of other members' archives are not told apart)."""
     archive = db.session.get(ExportArchive, archive_id)
     if archive is None or archive.subject_ref != _ref(actor) or archive.status != "ready":
-        raise NotAllowed
+        return None
     if archive.expires_at is None or archive.expires_at < utcnow():
-        raise NotAllowed
+        return None
     return _exports_folder() / archive.filename
 
 
@@ -243,8 +247,14 @@ def pending_erasure(user: User) -> Erasure | None:
     return db.session.scalar(query)
 
 
-def schedule_erasure(actor: User, *, password: str, content: str) -> Erasure:
-    """Erase ACTOR's account after the grace period, unless they cancel (link or login)."""
+def schedule_erasure(
+    actor: User, *, password: str, content: str, keep_device: int | None = None
+) -> Erasure:
+    """Erase ACTOR's account after the grace period, unless they cancel (link or login).
+
+    Every other session of the member ends at once; the account row and its devices go at
+    execution.
+    """
     error = InvalidInput.collect(
         {
             "password": None
@@ -273,6 +283,7 @@ def schedule_erasure(actor: User, *, password: str, content: str) -> Erasure:
         due_at=now + timedelta(days=grace),
     )
     db.session.add(scheduled)
+    devices.end_other_sessions(actor, keep=keep_device)
     db.session.commit()
     token = tokens.make("cancel-erasure", {"e": scheduled.id})
     accounts.notify(

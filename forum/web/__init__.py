@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, session
-from flask_login import current_user, login_user
+from flask import current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
+from flask_login.utils import decode_cookie
 from flask_wtf import FlaskForm
 
 from forum.errors import InvalidInput
 from forum.models import User
+from forum.services import devices
 
 
 def current_actor() -> User | None:
@@ -21,14 +23,59 @@ def current_actor() -> User | None:
     return None
 
 
+def current_device_id() -> int | None:
+    """The signed-in device record of this browser's session, if any."""
+    current_actor()  # loads the session, and with it the device
+    return g.get("device_id")
+
+
+def load_session(session_id: str) -> User | None:
+    """Flask-Login's user loader: the member of a live device session, else nobody.
+
+    A session whose device has ended (logout, "log out this device", a password change…) is
+    refused, and so is a copy of its "remember me" cookie, which is then deleted.
+    """
+    device = devices.load_session(session_id)
+    if device is None:
+        session.pop("_user_id", None)
+        if _remember_cookie_names(session_id):
+            session["_remember"] = "clear"
+        return None
+    g.device_id = device.id
+    return device.user
+
+
+def _remember_cookie_names(session_id: str) -> bool:
+    cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
+    return cookie is not None and decode_cookie(cookie) == session_id
+
+
 def start_session(user: User, *, remember: bool = False) -> None:
-    """Log USER in with a fresh session: nothing carried over but the language."""
+    """Log USER in on a new device record with a fresh session: nothing carried over but the
+    language (and a "remember me" cookie of an earlier login is dropped)."""
     locale = session.get("locale")
     session.clear()
     if user.locale or locale:
         session["locale"] = user.locale or locale
+    device = devices.open_session(user, user_agent=request.user_agent.string, remember=remember)
+    g.device_id = device.id
     days = current_app.config["REMEMBER_COOKIE_DAYS"]
     login_user(user, remember=remember, duration=timedelta(days=days))
+    if not remember and current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies:
+        session["_remember"] = "clear"
+
+
+def end_session() -> None:
+    """Log this browser out for real: its device record goes, and both its cookies with it."""
+    actor, device_id = current_actor(), g.get("device_id")
+    if actor is not None and device_id is not None:
+        devices.end_session(actor, device_id)
+    locale = session.get("locale")
+    session.clear()
+    logout_user()  # after clear(): it leaves the order to delete the "remember me" cookie
+    if locale:
+        session["locale"] = locale
+    g.pop("device_id", None)
 
 
 def safe_next(target: str | None, default: str) -> str:

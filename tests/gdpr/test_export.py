@@ -12,7 +12,7 @@ from forum import privacy as retention_rules
 from forum.extensions import db
 from forum.services import privacy
 from gdpr.models import ExportArchive
-from tests.factories import make_user
+from tests.factories import make_user, open_session
 from tests.gdpr.conftest import MEMBER, make_member_with_a_past
 
 
@@ -25,7 +25,7 @@ def test_a_member_downloads_a_complete_archive_of_their_data(app, client, outbox
     with app.app_context():
         member, _, own = make_member_with_a_past()
         make_user(username="quelquun", email="secret.tiers@exemple.fr")
-        _login(client, member.get_id())
+        _login(client, open_session(member))
 
     client.post("/me/privacy/export")
     link = outbox.last_link(MEMBER["email"], "/me/privacy/export/")
@@ -58,12 +58,18 @@ def test_nobody_else_can_download_the_archive(app, client, outbox):
     with app.app_context():
         member, *_ = make_member_with_a_past()
         intruder = make_user(username="curieux")
-        _login(client, member.get_id())
+        _login(client, open_session(member))
         client.post("/me/privacy/export")
         link = outbox.last_link(MEMBER["email"], "/me/privacy/export/")
-        _login(client, intruder.get_id())
+        _login(client, open_session(intruder))
 
-    assert client.get(link).status_code == 403
+    client.get("/")  # shows the member's last message, "your archive is ready"
+    theirs, missing = client.get(link), client.get("/me/privacy/export/999")
+
+    assert theirs.status_code == missing.status_code == 404  # ids are not told apart
+    assert theirs.get_data(as_text=True).replace(link, "/me/privacy/export/999") == (
+        missing.get_data(as_text=True)
+    )
     assert app.test_client().get(link).status_code == 302  # visitors are sent to log in
 
 
@@ -73,7 +79,7 @@ def test_the_archive_expires_after_seven_days_and_retention_deletes_it(
     time_machine.move_to("2026-03-01 12:00")
     with app.app_context():
         member, *_ = make_member_with_a_past()
-        _login(client, member.get_id())
+        _login(client, open_session(member))
     client.post("/me/privacy/export")
     link = outbox.last_link(MEMBER["email"], "/me/privacy/export/")
     time_machine.move_to("2026-03-08 12:01")
@@ -84,7 +90,7 @@ def test_the_archive_expires_after_seven_days_and_retention_deletes_it(
         remaining = db.session.scalar(db.select(db.func.count()).select_from(ExportArchive))
     files = list((Path(app.instance_path) / "exports").glob("*.zip"))
 
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert outcomes["export_archives"] == 1 and remaining == 0 and files == []
 
 

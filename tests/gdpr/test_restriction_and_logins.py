@@ -8,13 +8,13 @@ from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.models import LoginEvent, Role
 from forum.services import accounts, privacy
-from tests.factories import PASSWORD, make_thread, make_user
+from tests.factories import PASSWORD, make_thread, make_user, open_session
 
 
 def test_an_admin_freezes_a_members_data_and_lifts_it(app, login_as, client, outbox):
     with app.app_context():
         member = make_user(username="lea", email="lea@exemple.fr")
-        thread_id, member_session = make_thread().id, member.get_id()
+        thread_id, member_session = make_thread().id, open_session(member)
     login_as(Role.ADMIN)
 
     client.post(

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from forum import privacy as rules
 from forum.extensions import db
-from forum.models import LoginEvent, PersonalDataAccess, Post, User
-from forum.services import accounts, posting, privacy
+from forum.models import Device, LoginEvent, PersonalDataAccess, Post, User
+from forum.services import accounts, devices, posting, privacy
 from gdpr import consent, legal_hold, requests
 from gdpr.models import ConsentEvent, ExportArchive, PurgeLog
 from tests.factories import PASSWORD, make_post, make_thread, make_user
@@ -65,6 +65,9 @@ def four_years(app_ctx, time_machine):
         event.subject_ended_at = at(ended)
     for when in ("2026-01-01", "2026-11-01"):  # six months: the first is due
         db.session.add(LoginEvent(user_id=author.id, at=at(when)))
+    for when in ("2026-10-15", "2026-11-15"):  # thirty days unused: the first is due
+        time_machine.move_to(when)
+        devices.open_session(author, user_agent="Firefox", remember=True)
     for when in ("2025-06-01", "2026-06-01"):  # one year: the first is due
         legal_hold.record(
             db.session,
@@ -107,6 +110,7 @@ EXPECTED_FIRST_RUN = {
     "consent_proofs": 1,
     "legal_hold": 1,
     "login_history": 1,
+    "idle_devices": 1,
     "closed_requests": 1,
     "hold_accesses": 1,
     "personal_data_accesses": 1,
@@ -136,6 +140,7 @@ def test_retention_removes_exactly_what_is_due(four_years):
     texts = set(db.session.scalars(select(Post.source).where(Post.source.like("texte %"))))
     assert texts == {"texte kept", "texte live"}
     assert db.session.scalar(select(func.count()).select_from(ExportArchive)) == 1
+    assert [d.created_at for d in db.session.scalars(select(Device))] == [at("2026-11-15")]
     assert (
         db.session.scalar(
             select(func.count()).select_from(ConsentEvent).where(ConsentEvent.subject_ref == "9999")

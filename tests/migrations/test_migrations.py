@@ -2,13 +2,15 @@
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import make_url
 
 from forum.extensions import db
@@ -60,28 +62,63 @@ def test_every_migration_can_be_rolled_back(tmp_path, empty_database_url):
     assert tables == set()
 
 
-def test_upgrading_a_forum_with_posts_keeps_every_row(tmp_path, empty_database_url):
-    """Recreating tables for AUTOINCREMENT (0014) must not cascade to replies, history, reports."""
-    from sqlalchemy import func, select
+def _seed_one_row_per_table(connection) -> dict[str, int]:
+    """One row in every table of the schema as it stands, whatever its columns: each required
+    column gets a value of its type (foreign keys point at the first row of their table)."""
+    reflected = MetaData()
+    reflected.reflect(connection)
+    for table in reflected.sorted_tables:
+        if table.name == "alembic_version":
+            continue
+        row = {}
+        for column in table.columns:
+            if column.nullable and not column.foreign_keys:
+                continue
+            if column.foreign_keys or column.name == "id":
+                row[column.name] = 1
+            elif column.name == "role":
+                row[column.name] = "member"
+            elif isinstance(column.type, sa.DateTime):
+                row[column.name] = datetime(2026, 11, 1, tzinfo=UTC)
+            elif isinstance(column.type, sa.Date):
+                row[column.name] = date(2026, 11, 1)
+            elif isinstance(column.type, sa.Boolean):
+                row[column.name] = False
+            elif isinstance(column.type, sa.Integer):
+                row[column.name] = 1
+            else:
+                row[column.name] = f"{table.name}-{column.name}"
+        connection.execute(table.insert().values(**row))
+    return {
+        table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in reflected.sorted_tables
+        if table.name != "alembic_version"
+    }
 
-    from forum.models import Post, PostRevision, Report, Thread, thread_trades
-    from forum.services import moderation, posting
-    from tests.factories import make_post, make_thread, make_user
 
+@pytest.mark.parametrize("start", ["0013", "0014"])
+def test_upgrading_a_forum_keeps_every_row(tmp_path, empty_database_url, start):
+    """Tables recreated on SQLite (0014: threads and posts, 0015: users) must not cascade the
+    drop of the old table to every row pointing at it, nor lose AUTOINCREMENT."""
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        upgrade(revision="0013")
-        post = make_post(thread=make_thread(trades=("boulangerie",)))
-        posting.edit_post(post.author, post, body="Réponse corrigée")
-        moderation.report_post(make_user(), post, reason="spam")
-        db.session.remove()
-
+        upgrade(revision=start)
+        with db.engine.begin() as connection:
+            before = _seed_one_row_per_table(connection)
         upgrade()
-        counts = [
-            db.session.scalar(select(func.count()).select_from(table))
-            for table in (Thread, Post, PostRevision, Report, thread_trades)
-        ]
-        db.session.remove()
+        with db.engine.connect() as connection:
+            after = {
+                name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
+                for name in before
+            }
+            schema = {}
+            if not IS_POSTGRES:
+                schema = dict(
+                    connection.exec_driver_sql("SELECT name, sql FROM sqlite_master").all()
+                )
         db.engine.dispose()
 
-    assert counts == [1, 2, 1, 1, 1]
+    assert before and set(before.values()) == {1}
+    assert after == before
+    for name in ("users", "threads", "posts"):
+        assert IS_POSTGRES or "AUTOINCREMENT" in schema[name]

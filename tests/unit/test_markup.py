@@ -104,3 +104,20 @@ def test_authors_headings_stay_below_the_page_headings():
 
     assert "<h1>" not in html and "<h2>" not in html
     assert "<h3>Grand titre</h3>" in html and "<h4>Sous-titre</h4>" in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](//evil.example/p)",
+        "[x]( //evil.example/p)",
+        "<//evil.example/p>",
+        "[x](///evil.example/p)",
+    ],
+)
+def test_protocol_relative_links_are_external_links_like_http_ones(source):
+    html = markup.render(source)
+
+    assert 'href="https://evil.example/p"' in html
+    assert 'rel="nofollow ugc noopener"' in html
+    assert 'href="//' not in html

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import User
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, open_session
 
 NEW_PASSWORD = "Une nouvelle phrase 2027"
 
@@ -267,8 +267,8 @@ def test_a_weak_new_password_on_reset_is_refused_next_to_the_field(app, client, 
 def test_changing_the_password_keeps_this_browser_and_signs_out_the_others(app, login_as, client):
     user = login_as()
     other = app.test_client()
-    with other.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+    with app.app_context(), other.session_transaction() as session:
+        session["_user_id"] = open_session(user)
 
     response = client.post(
         "/me/security", data={"current_password": PASSWORD, "password": NEW_PASSWORD}
@@ -293,8 +293,8 @@ def test_a_wrong_current_password_is_shown_next_to_its_field(login_as, client):
 def test_ending_other_sessions_keeps_this_one(app, login_as, client):
     user = login_as()
     other = app.test_client()
-    with other.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+    with app.app_context(), other.session_transaction() as session:
+        session["_user_id"] = open_session(user)
 
     client.post("/me/security/sessions")
 

@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Role
 from forum.services import accounts
 from gdpr.models import ConsentEvent
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, open_session
 
 LONG_PASSWORD = (  # 210 characters
     "Le compagnon trace la pièce au trusquin, la scie à la main, rabote, ajuste et assemble "
@@ -148,7 +148,7 @@ def test_wrong_current_passwords_are_throttled(app_factory):
     app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="2 per hour")
     with app.app_context():
         user = make_user()
-        session_id = user.get_id()
+        session_id = open_session(user)
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
@@ -164,7 +164,7 @@ def test_wrong_current_passwords_are_throttled(app_factory):
 def test_a_password_reset_signs_out_every_other_session(app, client, outbox):
     with app.app_context():
         user = make_user(username="lea", email="lea@exemple.fr")
-        session_id = user.get_id()
+        session_id = open_session(user)
     elsewhere = app.test_client()
     with elsewhere.session_transaction() as session:
         session["_user_id"] = session_id

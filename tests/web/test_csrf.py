@@ -4,7 +4,7 @@ import pytest
 
 from forum.models import Role
 from tests import routes
-from tests.factories import make_user
+from tests.factories import make_user, open_session
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_every_post_route_refuses_a_request_without_csrf_token(csrf_app):
     client = csrf_app.test_client()
     with csrf_app.app_context():
         user = make_user(role=Role.ADMIN)
-        session_id = user.get_id()
+        session_id = open_session(user)
     with client.session_transaction() as session:
         session["_user_id"] = session_id
 

@@ -5,7 +5,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Post, Role
 from forum.services import posting, taxonomy
-from tests.factories import make_post, make_taxonomy, make_thread, make_user
+from tests.factories import make_post, make_taxonomy, make_thread, make_user, open_session
 
 
 @pytest.fixture
@@ -273,7 +273,7 @@ def test_authors_edit_their_post_and_it_shows_as_modified(app, client, thread):
         post = make_post(
             thread=db.session.get(posting.Thread, thread["id"]), author=author, body="Avant"
         )
-        post_id, session_id = post.id, author.get_id()
+        post_id, session_id = post.id, open_session(author)
     with client.session_transaction() as session:
         session["_user_id"] = session_id
 
@@ -299,7 +299,7 @@ def test_someone_else_cannot_edit_or_delete_a_post(app, login_as, client, thread
 def test_a_deleted_post_leaves_a_placeholder(app, client, thread):
     with app.app_context():
         post = make_post(thread=db.session.get(posting.Thread, thread["id"]), body="Texte secret")
-        post_id, session_id = post.id, post.author.get_id()
+        post_id, session_id = post.id, open_session(post.author)
     visitor = client.application.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
@@ -502,7 +502,7 @@ def test_publishing_is_throttled_per_member(app_factory):
     with app.app_context():
         thread = make_thread()
         member = make_user()
-        thread_id, session_id = thread.id, member.get_id()
+        thread_id, session_id = thread.id, open_session(member)
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = session_id

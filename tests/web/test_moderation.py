@@ -7,7 +7,7 @@ from forum.extensions import db
 from forum.models import ModerationAction, Post, Report, Role
 from forum.services import accounts, moderation, privacy
 from forum.services.moderation import Grounds
-from tests.factories import make_post, make_user
+from tests.factories import make_post, make_user, open_session
 
 MODERATION_ACCESS = {
     None: 302,
@@ -50,7 +50,7 @@ def test_a_member_reports_a_moderator_hides_the_author_is_told_and_the_log_shows
     moderator_client = app.test_client()
     with app.app_context():
         moderator = make_user(role=Role.MODERATOR, username="camille")
-        session_id = moderator.get_id()
+        session_id = open_session(moderator)
     with moderator_client.session_transaction() as session:
         session["_user_id"] = session_id
 
@@ -85,7 +85,7 @@ def test_the_author_still_sees_their_hidden_post(app, client, reported):
         moderation.hide_post(
             make_user(role=Role.MODERATOR), post, Grounds("Hors sujet", "on_topic")
         )
-        session_id = post.author.get_id()
+        session_id = open_session(post.author)
     with client.session_transaction() as session:
         session["_user_id"] = session_id
 

@@ -12,14 +12,14 @@ from forum.extensions import db
 from forum.models import Appeal, ModerationAction, Notification, Post, Role, Thread, Topic, User
 from forum.services import moderation, posting, privacy, taxonomy
 from forum.services.moderation import Grounds
-from tests.factories import PASSWORD, make_post, make_thread, make_user
+from tests.factories import PASSWORD, make_post, make_thread, make_user, open_session
 
 
 def client_of(app, user_id: int):
     """A browser logged in as the user USER_ID."""
     client = app.test_client()
     with app.app_context():
-        session_id = db.session.get(User, user_id).get_id()
+        session_id = open_session(db.session.get(User, user_id))
     with client.session_transaction() as session:
         session["_user_id"] = session_id
     return client
@@ -520,3 +520,23 @@ def test_the_author_still_reads_a_refused_post_and_its_reason(queued):
 
     assert "Message non validé par la modération. Raison : Hors sujet ici" in page
     assert "Mon texte refusé" in page
+
+
+def test_another_members_decision_answers_like_a_missing_one(app, cast):
+    first = client_of(app, cast["first"])
+    first.post(
+        f"/mod/posts/{cast['post']}/hide",
+        data={"reason": "Moquerie envers un juré", "rule": "respect", "detection": "moderator"},
+    )
+    with app.app_context():
+        action_id = db.session.scalar(select(ModerationAction.id))
+        curious = make_user(username="curieuse").id
+    stranger = client_of(app, curious)
+
+    theirs, missing = stranger.get(f"/me/decisions/{action_id}"), stranger.get("/me/decisions/999")
+    appeal = stranger.post(f"/me/decisions/{action_id}/appeal", data={"text": "Je conteste."})
+
+    assert theirs.status_code == missing.status_code == appeal.status_code == 404
+    assert _text(theirs).replace(f"/me/decisions/{action_id}", "/me/decisions/999") == _text(
+        missing
+    )

@@ -1,11 +1,11 @@
 """Rate limits on login, registration and reset: memory storage, and Redis when configured."""
 
 import os
-import uuid
 
 import pytest
 import redis
 
+from forum.extensions import limiter
 from tests.factories import PASSWORD, make_user
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -26,7 +26,10 @@ def storage(request):
         if os.environ.get("CI"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}")
         pytest.skip("no Redis on this machine")
-    return {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex}
+    # One limiter serves every app of the process, and keeps the first app's key prefix:
+    # each test starts from an empty database instead (number 15 is the tests' own).
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return {"RATELIMIT_STORAGE_URI": REDIS_URL}
 
 
 def _login(client, login, password="pas le bon", ip="10.0.0.1"):
@@ -109,3 +112,87 @@ def test_rate_limits_can_be_switched_off_for_benchmarks(app_factory):
     statuses = [_login(client, "x").status_code for _ in range(3)]
 
     assert statuses == [400, 400, 400]
+
+
+# --- a stranger cannot lock an owner out (OWASP's device cookie) -----------------------------
+
+
+def _owner_browser(app):
+    """The owner's phone: it logged in to the account before (and logged out since)."""
+    phone = app.test_client()
+    assert _login(phone, "lea", PASSWORD, ip="10.0.0.50").status_code == 302
+    phone.post("/auth/logout")
+    return phone
+
+
+def test_strangers_exhausting_an_accounts_attempts_do_not_lock_its_owner_out(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea")
+    phone = _owner_browser(app)
+    attacker = app.test_client()
+
+    attempts = [_login(attacker, "lea", ip=f"10.0.1.{n}").status_code for n in range(4)]
+    stranger_with_the_password = _login(app.test_client(), "lea", PASSWORD, ip="10.0.2.1")
+    owner = _login(phone, "lea", PASSWORD, ip="10.0.0.50")
+
+    assert attempts == [400, 400, 400, 429]
+    assert stranger_with_the_password.status_code == 429  # unknown browsers wait
+    assert owner.status_code == 302  # the owner's own phone does not
+
+
+def test_failures_from_a_known_browser_are_counted_for_that_browser(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea")
+    phone = _owner_browser(app)
+
+    attempts = [_login(phone, "lea", ip="10.0.0.50").status_code for _ in range(4)]
+    elsewhere = _login(app.test_client(), "lea", PASSWORD, ip="10.0.3.1")
+
+    assert attempts == [400, 400, 400, 429]
+    assert elsewhere.status_code == 302
+
+
+def test_a_forged_or_foreign_device_cookie_counts_as_an_unknown_browser(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="2 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea")
+        make_user(username="zoe")
+    zoe = app.test_client()
+    _login(zoe, "zoe", PASSWORD)  # a device cookie, but for another account
+    zoe.post("/auth/logout")
+    forged = app.test_client()
+    forged.set_cookie("etabli_device", "eyJ1IjoxLCJuIjoieCJ9.forged.signature")
+
+    statuses = [_login(c, "lea").status_code for c in (zoe, forged, app.test_client())]
+
+    assert statuses == [400, 400, 429]
+
+
+def _stored_keys(app, storage) -> list[str]:
+    if storage["RATELIMIT_STORAGE_URI"] == "memory://":
+        with app.app_context():
+            return list(limiter.storage.storage.keys())
+    keys = redis.Redis.from_url(REDIS_URL).keys("LIMITS:*")
+    return [key.decode() for key in keys]
+
+
+def test_the_counters_are_filed_under_keyed_hashes_not_addresses_or_names(app_factory, storage):
+    app = app_factory(**storage)
+    with app.app_context():
+        make_user(username="lea", email="lea@exemple.fr")
+    client = app.test_client()
+
+    _login(client, "lea@exemple.fr", ip="203.0.113.77")
+    _login(client, "inconnue", ip="203.0.113.77")
+    client.post(
+        "/auth/reset",
+        data={"email": "lea@exemple.fr"},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    )
+    keys = " ".join(_stored_keys(app, storage))
+
+    assert "login-account" in keys and "reset_request" in keys
+    for personal in ("203.0.113.77", "lea", "inconnue", "exemple.fr"):
+        assert personal not in keys

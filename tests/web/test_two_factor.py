@@ -5,13 +5,15 @@ import re
 import pyotp
 import pytest
 
-from forum.models import Role
-from forum.services import moderation
-from tests.factories import PASSWORD, TOTP_SECRET, make_post, make_user
+from forum.extensions import db
+from forum.models import Role, User
+from forum.services import accounts, moderation
+from tests.factories import PASSWORD, TOTP_SECRET, make_post, make_user, open_session
 
 
 def _enrol(client):
-    page = client.post("/me/security/2fa").get_data(as_text=True)
+    page = client.post("/me/security/2fa", data={"current_password": PASSWORD})
+    page = page.get_data(as_text=True)
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     codes_page = client.post("/me/security/2fa/confirm", data={"code": pyotp.TOTP(secret).now()})
     return secret, page, codes_page.get_data(as_text=True)
@@ -29,7 +31,7 @@ def test_a_member_enrols_with_a_qr_code_and_a_text_secret(login_as, client):
 
 def test_a_wrong_code_at_enrolment_is_refused_next_to_the_field(login_as, client):
     login_as()
-    client.post("/me/security/2fa")
+    client.post("/me/security/2fa", data={"current_password": PASSWORD})
 
     response = client.post("/me/security/2fa/confirm", data={"code": "000000"})
 
@@ -57,7 +59,7 @@ def test_logging_in_asks_for_the_code_before_any_session(app, client):
 
 def test_a_recovery_code_works_once(app, client):
     with app.app_context():
-        session_id = make_user(username="lea").get_id()
+        session_id = open_session(make_user(username="lea"))
     login_client = app.test_client()
     with login_client.session_transaction() as session:
         session["_user_id"] = session_id
@@ -106,3 +108,162 @@ def test_disabling_needs_the_password_and_a_code(app, login_as, client):
     assert refused.status_code == 400
     assert done.status_code == 302
     assert "Activer la double authentification" in client.get("/me/security").get_data(as_text=True)
+
+
+# --- a code works once; changing two-factor needs the password and a current code ----------
+
+
+@pytest.fixture
+def clock(time_machine):
+    """A clock that moves by whole TOTP steps (30 s), so each test can use a fresh code."""
+    time_machine.move_to("2026-12-01 10:00:00", tick=False)
+
+    def step(count: int = 1) -> None:
+        time_machine.shift(30 * count)
+
+    return step
+
+
+def _code(secret: str = TOTP_SECRET) -> str:
+    return pyotp.TOTP(secret).now()
+
+
+def _second_step(app, code: str, username: str = "lea"):
+    client = app.test_client()
+    _login(client, username)
+    return client, client.post("/auth/2fa", data={"code": code})
+
+
+def test_a_totp_code_opens_one_login_only(app, clock):
+    with app.app_context():
+        make_user(username="lea", two_factor=True)
+    code = _code()
+
+    _, first = _second_step(app, code)
+    _, replayed = _second_step(app, code)
+
+    assert first.status_code == 302
+    assert replayed.status_code == 400 and "déjà servi" in replayed.get_data(as_text=True)
+
+
+def test_an_older_code_is_refused_once_a_newer_one_was_used(app, clock):
+    with app.app_context():
+        make_user(username="lea", two_factor=True)
+    older = _code()
+    clock()
+
+    _, newer = _second_step(app, _code())
+    _, late = _second_step(app, older)
+
+    assert newer.status_code == 302 and late.status_code == 400
+
+
+def test_the_code_that_confirmed_the_app_cannot_open_a_login(login_as, app, client, clock):
+    login_as()
+    page = client.post("/me/security/2fa", data={"current_password": PASSWORD})
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.get_data(as_text=True))
+    code = _code(secret.group(1))
+    client.post("/me/security/2fa/confirm", data={"code": code})
+    client.post("/auth/logout")
+
+    _, response = _second_step(app, code, username=_username(app))
+
+    assert response.status_code == 400
+
+
+def _username(app) -> str:
+    with app.app_context():
+        return db.session.scalars(db.select(User.username)).one()
+
+
+def test_turning_two_factor_on_needs_the_password(login_as, app, client):
+    user = login_as()
+
+    refused = client.post("/me/security/2fa", data={"current_password": "pas le bon"})
+
+    assert refused.status_code == 400
+    assert 'id="two-factor-password-error"' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _stored(app, user.id).totp_pending_encrypted is None
+
+
+def _stored(app, user_id) -> User:
+    return db.session.get(User, user_id)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"current_password": PASSWORD}, {"current_password": PASSWORD, "code": "000000"}],
+    ids=["nothing", "password only", "wrong code"],
+)
+def test_with_two_factor_on_the_session_alone_cannot_replace_it(login_as, app, client, clock, data):
+    user = login_as(two_factor=True)
+
+    refused = client.post("/me/security/2fa", data=data)
+
+    assert refused.status_code == 400 and 'class="secret"' not in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _stored(app, user.id).totp_pending_encrypted is None
+    _, login = _second_step(app, _code(), username=user.username)
+    assert login.status_code == 302  # the owner's app still opens the account
+
+
+def test_replacing_the_app_needs_a_current_code_then_only_the_new_app_works(
+    login_as, app, client, clock, outbox
+):
+    user = login_as(two_factor=True)
+    other = app.test_client()
+    with app.app_context(), other.session_transaction() as session:
+        session["_user_id"] = open_session(_stored(app, user.id))
+
+    page = client.post("/me/security/2fa", data={"current_password": PASSWORD, "code": _code()})
+    new_secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.get_data(as_text=True))
+    clock()
+    confirmed = client.post("/me/security/2fa/confirm", data={"code": _code(new_secret.group(1))})
+    clock()
+
+    assert confirmed.status_code == 200 and "codes de secours" in confirmed.get_data(as_text=True)
+    assert _second_step(app, _code(), username=user.username)[1].status_code == 400
+    assert _second_step(app, _code(new_secret.group(1)), user.username)[1].status_code == 302
+    assert other.get("/me/security").status_code == 302  # every other session ended
+    subjects = [m["Subject"] for m in outbox.to(f"{user.username}@exemple.fr")]
+    assert "Votre application de double authentification a changé" in subjects
+    history = client.get("/me/security").get_data(as_text=True)
+    assert "application de double authentification changée" in history
+
+
+def test_the_secret_being_enrolled_is_kept_encrypted_on_the_account_not_in_the_cookie(
+    login_as, app, client
+):
+    user = login_as()
+
+    page = client.post("/me/security/2fa", data={"current_password": PASSWORD})
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.get_data(as_text=True))
+
+    with app.app_context():
+        stored = _stored(app, user.id).totp_pending_encrypted
+        session = app.session_interface.get_signing_serializer(app).loads(
+            client.get_cookie("session").value
+        )
+    assert stored and secret.group(1) not in stored
+    assert secret.group(1) not in str(session)
+
+
+def test_each_change_is_mailed_and_kept_in_the_login_history(login_as, app, client, clock, outbox):
+    user = login_as()
+    _enrol(client)
+    clock()
+
+    client.post("/me/security/2fa/disable", data={"current_password": PASSWORD, "code": "x"})
+    with app.app_context():
+        secret = accounts.vault().decrypt(_stored(app, user.id).totp_secret_encrypted)
+    client.post(
+        "/me/security/2fa/disable", data={"current_password": PASSWORD, "code": _code(secret)}
+    )
+
+    subjects = [m["Subject"] for m in outbox.to(f"{user.username}@exemple.fr")]
+    history = client.get("/me/security").get_data(as_text=True)
+    assert "La double authentification est activée" in subjects
+    assert "La double authentification est désactivée" in subjects
+    assert "double authentification activée" in history
+    assert "double authentification désactivée" in history

@@ -49,18 +49,38 @@ class ProfileForm(BaseForm):
     show_bio = BooleanField(_l("Montrer ma présentation sur mon profil"))
 
 
+def _proof_fields(prefix: str) -> tuple[PasswordField, StringField]:
+    """The password and code fields of a two-factor change; ids apart, the page has several."""
+    password = PasswordField(
+        _l("Mot de passe actuel"),
+        id=f"{prefix}-password",
+        validators=[Length(max=PASSWORD_FIELD_MAX, message=TOO_LONG)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code à 6 chiffres de l'application actuelle, ou code de secours"),
+        id=f"{prefix}-code",
+        validators=[Length(max=20, message=TOO_LONG)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    return password, code
+
+
+class TwoFactorStartForm(BaseForm):
+    """Enrol, or replace the app: the password, and a current code once two-factor is on."""
+
+    current_password, code = _proof_fields("two-factor")
+
+
 class TwoFactorSetupForm(BaseForm):
     code = StringField(
         _l("Code à 6 chiffres affiché par l'application"),
+        validators=[Length(max=20, message=TOO_LONG)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
 
 class TwoFactorDisableForm(BaseForm):
-    current_password = PasswordField(
-        _l("Mot de passe actuel"), render_kw={"autocomplete": "current-password"}
-    )
-    code = StringField(
-        _l("Code à 6 chiffres, ou code de secours"),
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
-    )
+    """Turn two-factor off: the password and a current code (or a recovery code)."""
+
+    current_password, code = _proof_fields("disable")

@@ -4,46 +4,62 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
 
+from forum import ratelimits
 from forum.errors import InvalidInput
 from forum.extensions import limiter
-from forum.services import accounts, profiles, taxonomy, two_factor
-from forum.web import current_actor, start_session
+from forum.services import accounts, devices, profiles, taxonomy, two_factor
+from forum.web import current_actor, current_device_id, end_session
 from forum.web.account.forms import (
     EndSessionsForm,
     PasswordChangeForm,
     ProfileForm,
     TwoFactorDisableForm,
     TwoFactorSetupForm,
+    TwoFactorStartForm,
 )
 from forum.web.forms import choices
 
 bp = Blueprint("account", __name__, url_prefix="/me")
 
+# How the login history names what is not a plain login.
+SECURITY_EVENTS = {
+    "two_factor_enabled": _l("double authentification activée"),
+    "two_factor_replaced": _l("application de double authentification changée"),
+    "two_factor_disabled": _l("double authentification désactivée"),
+    "recovery_code_used": _l("connexion avec un code de secours"),
+}
 
-def _security_page(
-    password_form: PasswordChangeForm,
-    status: int = 200,
-    disable_form: TwoFactorDisableForm | None = None,
-):
+
+def _security_page(status: int = 200, **forms):
+    """The security page; FORMS replace the empty ones (a refused form keeps its errors)."""
+    actor = current_actor()
+    forms = {
+        "password_form": PasswordChangeForm(),
+        "start_form": TwoFactorStartForm(),
+        "disable_form": TwoFactorDisableForm(),
+        **forms,
+    }
     return (
         render_template(
             "account/security.html",
-            password_form=password_form,
             sessions_form=EndSessionsForm(),
-            two_factor_form=EndSessionsForm(),
-            disable_form=disable_form or TwoFactorDisableForm(),
-            logins=accounts.list_logins(current_actor()),
+            logins=accounts.list_logins(actor),
+            devices=devices.list_devices(actor),
+            current_device=current_device_id(),
+            security_events=SECURITY_EVENTS,
+            **forms,
         ),
         status,
     )
@@ -52,45 +68,65 @@ def _security_page(
 @bp.get("/security")
 @login_required
 def security():
-    return _security_page(PasswordChangeForm())
+    return _security_page()
 
 
 def _actor_key() -> str:
-    return f"password-change:{current_user.get_id()}"
+    return ratelimits.key("password-check", str(current_actor().id))
+
+
+# Every form that checks the current password counts its failures like a login does.
+limit_password_checks = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    scope="password-check",
+    key_func=_actor_key,
+    deduct_when=lambda response: response.status_code == 400,
+)
 
 
 @bp.post("/security")
 @login_required
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_actor_key,
-    deduct_when=lambda response: response.status_code != 302,
-)
+@limit_password_checks
 def change_password():
-    actor = current_actor()
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
             accounts.change_password(
-                actor, current=form.current_password.data, new=form.password.data
+                current_actor(),
+                current=form.current_password.data,
+                new=form.password.data,
+                keep_device=current_device_id(),
             )
         except InvalidInput as error:
             form.add_error(error)
         else:
-            start_session(actor)  # this browser stays signed in; the others are signed out
             flash(_("Votre mot de passe a été changé."), "success")
             return redirect(url_for("account.security"))
-    return _security_page(form, 400)
+    return _security_page(400, password_form=form)
 
 
 @bp.post("/security/sessions")
 @login_required
 def end_other_sessions():
-    actor = current_actor()
     if EndSessionsForm().validate_on_submit():
-        accounts.end_other_sessions(actor)
-        start_session(actor)
+        accounts.end_other_sessions(current_actor(), keep_device=current_device_id())
         flash(_("Vous êtes déconnecté de tous vos autres appareils."), "success")
+    return redirect(url_for("account.security"))
+
+
+@bp.post("/security/sessions/<int:device_id>/end")
+@login_required
+def end_device(device_id: int):
+    """Log out one device ("log out this device"); another member's device is a 404."""
+    if not EndSessionsForm().validate_on_submit():
+        return redirect(url_for("account.security"))
+    if device_id == current_device_id():
+        end_session()
+        flash(_("Vous êtes déconnecté."), "success")
+        return redirect(url_for("auth.login"))
+    if not devices.end_session(current_actor(), device_id):
+        abort(404)
+    flash(_("Cet appareil est déconnecté."), "success")
     return redirect(url_for("account.security"))
 
 
@@ -152,8 +188,7 @@ def edit_profile():
     return render_template("account/profile.html", form=form), 400
 
 
-def _setup_page(form: TwoFactorSetupForm, status: int = 200):
-    secret = session["two_factor_secret"]
+def _setup_page(form: TwoFactorSetupForm, secret: str, status: int = 200):
     return (
         render_template(
             "account/two_factor_setup.html",
@@ -167,35 +202,51 @@ def _setup_page(form: TwoFactorSetupForm, status: int = 200):
 
 @bp.post("/security/2fa")
 @login_required
+@limit_password_checks
 def start_two_factor():
-    """Enrolment (field `code`): the secret shown as a QR code and as text for manual entry."""
-    if not EndSessionsForm().validate_on_submit():
-        return redirect(url_for("account.security"))
-    session["two_factor_secret"] = two_factor.new_secret()
-    return _setup_page(TwoFactorSetupForm())
+    """Enrol or replace the app (fields `current_password`, and `code` once it is on); the
+    secret is then shown as a QR code and as text for manual entry."""
+    form = TwoFactorStartForm()
+    if form.validate_on_submit():
+        try:
+            secret = two_factor.start_enrolment(
+                current_actor(),
+                password=form.current_password.data or "",
+                code=form.code.data or "",
+            )
+        except InvalidInput as error:
+            form.add_error(error)
+        else:
+            return _setup_page(TwoFactorSetupForm(), secret)
+    return _security_page(400, start_form=form)
 
 
 @bp.post("/security/2fa/confirm")
 @login_required
 def confirm_two_factor():
-    if "two_factor_secret" not in session:
+    actor = current_actor()
+    secret = two_factor.pending_secret(actor)
+    if secret is None:
         return redirect(url_for("account.security"))
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
             codes = two_factor.enable(
-                current_actor(), secret=session["two_factor_secret"], code=form.code.data or ""
+                actor,
+                code=form.code.data or "",
+                ip=request.remote_addr,
+                keep_device=current_device_id(),
             )
         except InvalidInput as error:
             form.add_error(error)
         else:
-            session.pop("two_factor_secret", None)
             return render_template("account/recovery_codes.html", codes=codes)
-    return _setup_page(form, 400)
+    return _setup_page(form, secret, 400)
 
 
 @bp.post("/security/2fa/disable")
 @login_required
+@limit_password_checks
 def disable_two_factor():
     form = TwoFactorDisableForm()
     if form.validate_on_submit():
@@ -204,9 +255,12 @@ def disable_two_factor():
                 current_actor(),
                 password=form.current_password.data or "",
                 code=form.code.data or "",
+                ip=request.remote_addr,
+                keep_device=current_device_id(),
             )
         except InvalidInput as error:
             form.add_error(error)
-            return _security_page(PasswordChangeForm(), 400, disable_form=form)
-        flash(_("La double authentification est désactivée."), "success")
-    return redirect(url_for("account.security"))
+        else:
+            flash(_("La double authentification est désactivée."), "success")
+            return redirect(url_for("account.security"))
+    return _security_page(400, disable_form=form)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import time
 
 from flask import (
     Blueprint,
@@ -16,14 +16,13 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import logout_user
 
-from forum import tokens, usernames
+from forum import ratelimits, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.services import accounts, privacy
 from forum.services import two_factor as two_factor_service
-from forum.web import current_actor, safe_next, start_session
+from forum.web import current_actor, end_session, known_devices, safe_next, start_session
 from forum.web.auth.forms import (
     EmailForm,
     LoginForm,
@@ -42,11 +41,13 @@ def _limit(name: str):
 
 
 def _login_key() -> str:
-    """One bucket per account, whichever identifier was typed; hashed, so logs show no address."""
+    """Failures per account, whichever identifier was typed, counted apart for browsers that
+    have logged in to it before (OWASP's device cookie): strangers cannot lock the owner out."""
     login = request.form.get("login", "").replace("\x00", "").strip()
     user = accounts.get_user_by_login(login) if login else None
-    subject = f"user:{user.id}" if user else "login:" + usernames.key(login)
-    return hashlib.sha256(subject.encode()).hexdigest()[:32]
+    if user is None:
+        return ratelimits.key("login", "name", usernames.key(login))
+    return known_devices.attempts_key("login", user.id)
 
 
 def _failed(response) -> bool:
@@ -142,7 +143,8 @@ def login():
                 locale = session.get("locale")
                 session.clear()
                 session.update(
-                    two_factor_user=user.get_id(),
+                    two_factor_user=user.id,
+                    two_factor_since=int(time.time()),
                     two_factor_remember=bool(form.remember.data),
                     two_factor_next=destination,
                     **({"locale": locale} if locale else {}),
@@ -157,11 +159,26 @@ def _complete_login(user, *, remember: bool, destination: str):
     flash(_("Bienvenue, %(name)s.", name=user.username), "success")
     if privacy.cancel_erasure_on_login(user):
         flash(_("Vous vous êtes connecté : l'effacement de votre compte est annulé."), "info")
-    return redirect(destination)
+    return known_devices.remember(redirect(destination), user.id)
+
+
+# The second step must follow the first closely: the password was checked this long ago at most.
+TWO_FACTOR_STEP_SECONDS = 600
+
+
+def _pending_user():
+    """The member who gave the right password a moment ago and owes a code, if any."""
+    user_id, since = session.get("two_factor_user"), session.get("two_factor_since")
+    if not isinstance(user_id, int) or not isinstance(since, int):
+        return None
+    if not 0 <= time.time() - since <= TWO_FACTOR_STEP_SECONDS:
+        return None
+    return accounts.get_user(user_id)
 
 
 def _pending_key() -> str:
-    return "2fa:" + hashlib.sha256(str(session.get("two_factor_user")).encode()).hexdigest()[:32]
+    user = _pending_user()
+    return known_devices.attempts_key("two-factor", user.id if user else 0)
 
 
 @bp.route("/2fa", methods=["GET", "POST"])
@@ -176,17 +193,16 @@ def two_factor():
     """Second login step for members with two-factor authentication (field `code`)."""
     if current_actor():
         return redirect(url_for("main.home"))
-    user = accounts.get_user_by_session_id(session.get("two_factor_user", ""))
+    user = _pending_user()
     if user is None:
         return redirect(url_for("auth.login"))
     form = TwoFactorForm()
     if form.validate_on_submit():
-        if two_factor_service.check(user, form.code.data or ""):
+        if two_factor_service.check(user, form.code.data or "", ip=request.remote_addr):
             remember = session.pop("two_factor_remember", False)
             destination = session.pop("two_factor_next", url_for("main.home"))
-            session.pop("two_factor_user", None)
             return _complete_login(user, remember=remember, destination=destination)
-        form.add_error(InvalidInput("code", _("Ce code n'est pas valide.")))
+        form.add_error(InvalidInput("code", two_factor_service.code_refused()))
     return _page("auth/two_factor.html", form)
 
 
@@ -194,11 +210,7 @@ def two_factor():
 def logout():
     form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
-        locale = session.get("locale")
-        logout_user()
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        end_session()
         flash(_("Vous êtes déconnecté."), "success")
         return redirect(url_for("main.home"))
     if current_actor() is None:
@@ -232,7 +244,7 @@ def reset(token: str):
         except InvalidInput as error:
             form.add_error(error)
         else:
-            logout_user()
+            end_session()
             flash(_("Votre mot de passe a été changé. Connectez-vous avec le nouveau."), "success")
             return redirect(url_for("auth.login"))
     return _page("auth/reset.html", form)

@@ -15,9 +15,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from forum import pagination, policy
+from forum import pagination, policy, ratelimits
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
@@ -30,7 +30,7 @@ bp = Blueprint("forum", __name__)
 
 
 def _member_key() -> str:
-    return f"posting:{current_user.get_id()}"
+    return ratelimits.key("posting", str(current_actor().id))
 
 
 # Publishing (new thread, reply, edit) per member; only what went through counts.

@@ -21,7 +21,7 @@ from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import User
 from forum.services import privacy
-from forum.web import current_actor, safe_next
+from forum.web import current_actor, current_device_id, safe_next
 from forum.web.forms import optional_int
 from forum.web.privacy.forms import (
     AcceptPoliciesForm,
@@ -147,7 +147,7 @@ def request_export():
 @login_required
 def download_export(archive_id: int):
     path = privacy.archive_path(current_actor(), archive_id)
-    if not path.exists():
+    if path is None or not path.exists():
         abort(404)
     return send_file(path, as_attachment=True, download_name="etabli-mes-donnees.zip")
 
@@ -159,7 +159,10 @@ def erase():
     if form.validate_on_submit():
         try:
             privacy.schedule_erasure(
-                current_actor(), password=form.password.data or "", content=form.content.data
+                current_actor(),
+                password=form.password.data or "",
+                content=form.content.data,
+                keep_device=current_device_id(),
             )
         except InvalidInput as error:
             form.add_error(error)

@@ -1,3 +1,7 @@
+import base64
+import hashlib
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -5,9 +9,9 @@ from forum import tokens
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Role, User
-from forum.services import accounts
+from forum.services import accounts, devices
 from gdpr.models import ConsentEvent
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, open_session
 
 
 def _register(**overrides):
@@ -162,11 +166,15 @@ def test_changing_the_password_needs_the_current_one(app_ctx):
 
 def test_changing_the_password_ends_other_sessions(app_ctx, outbox):
     user = make_user(username="lucie")
-    old_session = user.get_id()
+    other, this = open_session(user), open_session(user)
+    kept = devices.load_session(this).id
 
-    accounts.change_password(user, current=PASSWORD, new="Un tout nouveau mot 2027")
+    accounts.change_password(
+        user, current=PASSWORD, new="Un tout nouveau mot 2027", keep_device=kept
+    )
 
-    assert user.get_id() != old_session
+    assert devices.load_session(other) is None
+    assert devices.load_session(this) is not None
     assert accounts.authenticate("lucie", "Un tout nouveau mot 2027").id == user.id
     assert "changé" in outbox.messages[-1]["Subject"]
 
@@ -185,6 +193,42 @@ def test_a_reset_link_sets_a_new_password_once(app_ctx, outbox):
     assert accounts.authenticate("lucie", "Nouvelle phrase de passe 2027")
     with pytest.raises(tokens.TokenInvalid):
         accounts.reset_password(token, "Encore une autre phrase 2028")
+
+
+def _readable_payload(token: str) -> str:
+    """What anyone holding the link can read: itsdangerous payloads are signed, not encrypted."""
+    encoded = token.split(".")[0]
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+
+
+def test_mailed_links_carry_nothing_derived_from_the_password_or_the_address(app_ctx, outbox):
+    user = make_user(username="lucie", email="lucie@exemple.fr")
+    accounts.request_password_reset("lucie@exemple.fr")
+    accounts.send_verification(user)
+    reset = _reset_token(outbox, "lucie@exemple.fr")
+    verify = outbox.last_link("lucie@exemple.fr", "/auth/verify/").rsplit("/", 1)[1]
+    password_digest = hashlib.sha256(user.password_hash.encode()).hexdigest()
+
+    for token in (reset, verify):
+        assert json.loads(_readable_payload(token)) == {"u": user.id}
+        assert password_digest[:8] not in token and user.email_hash[:8] not in token
+
+
+def test_a_reset_link_dies_when_the_password_changes_another_way(app_ctx, outbox):
+    user = make_user(username="lucie", email="lucie@exemple.fr")
+    accounts.request_password_reset("lucie@exemple.fr")
+    token = _reset_token(outbox, "lucie@exemple.fr")
+
+    accounts.change_password(user, current=PASSWORD, new="Un tout nouveau mot 2027")
+
+    with pytest.raises(tokens.TokenInvalid):
+        accounts.user_for_reset(token)
+
+
+@pytest.mark.parametrize("token", ["", "x", "e30.AAAA.BBBB", "W10.AAAA.BBBB", "a" * 5000])
+def test_garbage_reset_tokens_are_invalid_not_errors(app_ctx, token):
+    with pytest.raises(tokens.TokenInvalid):
+        accounts.user_for_reset(token)
 
 
 def test_a_reset_link_expires_after_an_hour(app_ctx, outbox, time_machine):

@@ -1,0 +1,106 @@
+"""Signed-in devices: a session lives exactly as long as its record, so a logout is real.
+
+The session cookie and the "remember me" cookie both carry a device's random token; the
+database keeps only its hash. Ending a device deletes the record: any copy of its cookies,
+taken before, is refused from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+from ua_parser import parse as parse_user_agent
+
+from forum.extensions import db
+from forum.models import Device, User
+from forum.models.base import utcnow
+
+TOKEN_MAX_LENGTH = 100  # a token is 43 characters; anything much longer is not one of ours
+USER_AGENT_MAX_LENGTH = 512  # the parser's regular expressions need not read more
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _idle_days() -> int:
+    return current_app.config["GDPR_RETENTION"]["device"]
+
+
+def browser_family(user_agent: str) -> str:
+    """ "Firefox, Android": the browser and system families, never the whole user agent."""
+    parsed = parse_user_agent(user_agent[:USER_AGENT_MAX_LENGTH])
+    families = (
+        parsed.user_agent.family if parsed.user_agent else None,
+        parsed.os.family if parsed.os else None,
+    )
+    return ", ".join(name for name in families if name and name != "Other")[:80]
+
+
+def open_session(user: User, *, user_agent: str, remember: bool) -> Device:
+    """Record a new signed-in device for USER; USER.session_id is what its cookies carry."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    device = Device(
+        user_id=user.id,
+        token_hash=_digest(token),
+        browser=browser_family(user_agent),
+        created_at=now,
+        last_seen_on=now.date(),
+        remembered=remember,
+    )
+    db.session.add(device)
+    db.session.commit()
+    user.session_id = token
+    return device
+
+
+def load_session(session_id: str) -> Device | None:
+    """The live device behind SESSION_ID, its member ready to act; None once it has ended.
+
+    A device unused for the retention period ends here too, before retention deletes it.
+    """
+    if not isinstance(session_id, str) or not 0 < len(session_id) <= TOKEN_MAX_LENGTH:
+        return None
+    query = select(Device).where(Device.token_hash == _digest(session_id))
+    device = db.session.scalar(query.options(joinedload(Device.user)))
+    if device is None:
+        return None
+    today = utcnow().date()
+    if device.last_seen_on < today - timedelta(days=_idle_days()):
+        db.session.delete(device)
+        db.session.commit()
+        return None
+    if device.last_seen_on < today:  # one write a day and a device, not one a request
+        device.last_seen_on = today
+        db.session.commit()
+    device.user.session_id = session_id
+    return device
+
+
+def list_devices(user: User) -> list[Device]:
+    """USER's signed-in devices, the most recently used first."""
+    query = select(Device).where(Device.user_id == user.id)
+    return list(db.session.scalars(query.order_by(Device.last_seen_on.desc(), Device.id.desc())))
+
+
+def end_session(user: User, device_id: int) -> bool:
+    """Sign USER out of one of their devices; False if USER has no such device."""
+    ended = db.session.execute(
+        delete(Device).where(Device.id == device_id, Device.user_id == user.id)
+    ).rowcount
+    db.session.commit()
+    return bool(ended)
+
+
+def end_other_sessions(user: User, *, keep: int | None) -> int:
+    """Sign USER out everywhere but the device KEEP (None: everywhere); no commit."""
+    query = delete(Device).where(Device.user_id == user.id)
+    if keep is not None:
+        query = query.where(Device.id != keep)
+    return db.session.execute(query).rowcount
