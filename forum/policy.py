@@ -1,9 +1,14 @@
 """Every "may ACTOR do ACTION to TARGET": pure functions, no query, no request, no write.
 
-Views, templates (`policy` is a Jinja global) and services all ask here.
+Views, templates (`policy` is a Jinja global) and services all ask here. What a member may
+read is answered twice, once per object (`can_read_post`, `can_see_thread`) and once as a SQL
+condition for lists (`visible_posts`, `visible_threads`); a test holds the two to the same
+answer on every kind of post and every kind of reader.
 """
 
 from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from forum import charter
 from forum.errors import NotAllowed
@@ -62,32 +67,21 @@ def can_delete_post(actor: User | None, post: Post) -> bool:
     return can_edit_post(actor, post)
 
 
-def can_quote_post(actor: User | None, post: Post) -> bool:
-    return is_member(actor) and not post.is_deleted and not post.is_pending
-
-
 def can_see_post_history(actor: User | None, post: Post) -> bool:
     return is_moderator(actor)
 
 
 def can_quote(actor: User | None, post: Post) -> bool:
-    """Quote what everyone may read: not hidden, not waiting, not frozen (art. 18)."""
-    return (
-        can_quote_post(actor, post)
-        and not post.is_hidden
-        and can_read_post_of(actor, post.author)
-        and can_see_post(actor, post)
-    )
-
-
-def can_see_deleted_text(actor: User | None, post: Post) -> bool:
-    return is_moderator(actor) or (actor is not None and actor.id == post.author_id)
+    """Quote only what every visitor may read: a quote copies the text into a public reply."""
+    return is_member(actor) and can_read_post(None, post)
 
 
 def can_report_post(actor: User | None, post: Post) -> bool:
+    """Report what one may read, published and someone else's."""
     return (
         is_member(actor)
         and actor.id != post.author_id
+        and can_read_post(actor, post)
         and not post.is_deleted
         and not post.is_pending
     )
@@ -102,10 +96,6 @@ def can_hide_post(actor: User | None, post: Post) -> bool:
     return is_moderator(actor)  # coet_staff is a role, not a flag: it can never be a moderator
 
 
-def can_see_hidden_post(actor: User | None, post: Post) -> bool:
-    return is_moderator(actor) or (actor is not None and actor.id == post.author_id)
-
-
 def can_manage_thread(actor: User | None, thread: Thread) -> bool:
     """Lock, unlock, pin, unpin, move, split, merge."""
     return is_moderator(actor)
@@ -116,20 +106,76 @@ def can_moderate_post(actor: User | None, post: Post) -> bool:
     return is_moderator(actor)
 
 
-def can_see_post(actor: User | None, post: Post) -> bool:
-    """A post waiting for approval, or refused: its author and the moderators only."""
-    if not can_see_thread(actor, post.thread):
-        return False
-    return not post.is_pending or (
-        actor is not None and (actor.id == post.author_id or is_moderator(actor))
-    )
+def _is_author(actor: User | None, author_id: int | None) -> bool:
+    return actor is not None and author_id is not None and actor.id == author_id
 
 
 def can_see_thread(actor: User | None, thread: Thread) -> bool:
     """A thread waiting for approval is seen by its author and the moderators only."""
-    return not thread.is_pending or (
-        actor is not None and (actor.id == thread.author_id or is_moderator(actor))
+    return not thread.is_pending or _is_author(actor, thread.author_id) or is_moderator(actor)
+
+
+def can_see_post(actor: User | None, post: Post) -> bool:
+    """Whether POST stands on its thread's page for ACTOR, as its text or as a placeholder
+    (hidden, deleted, masked): every published post does; one waiting for approval for its
+    author and the moderators; a refused one for its author. Its text: `can_read_post`."""
+    if not can_see_thread(actor, post.thread):
+        return False
+    return (
+        not post.is_pending
+        or _is_author(actor, post.author_id)
+        or (is_moderator(actor) and not post.is_deleted)
     )
+
+
+def can_read_post(actor: User | None, post: Post) -> bool:
+    """Whether ACTOR may read POST's text: the one answer of every view that shows a post.
+
+    Published text is for everyone. Text hidden by a moderator, deleted, waiting for approval
+    or refused is for its author and the moderators. A restricted member's posts (art. 18)
+    are masked for everyone but the member and the admins.
+    """
+    if not can_see_thread(actor, post.thread) or not can_read_post_of(actor, post.author):
+        return False
+    published = not (post.is_hidden or post.is_deleted or post.is_pending)
+    return published or _is_author(actor, post.author_id) or is_moderator(actor)
+
+
+def visible_threads(actor: User | None) -> ColumnElement[bool]:
+    """The threads ACTOR may open, as a SQL condition: `can_see_thread` for lists."""
+    if is_moderator(actor):
+        return true()
+    mine = Thread.author_id == actor.id if actor is not None else false()
+    return or_(Thread.pending_at.is_(None), mine)
+
+
+def visible_posts(actor: User | None) -> ColumnElement[bool]:
+    """The posts whose text ACTOR may read, as a SQL condition: `can_read_post` for every
+    list, count, quote, profile, feed and search that shows posts."""
+    mine = Post.author_id == actor.id if actor is not None else false()
+    conditions = []
+    if not is_admin(actor):
+        restricted = select(User.id).where(User.restricted_at.is_not(None))
+        conditions.append(or_(Post.author_id.is_(None), Post.author_id.not_in(restricted), mine))
+    if not is_moderator(actor):
+        published = and_(
+            Post.hidden_at.is_(None), Post.deleted_at.is_(None), Post.pending_at.is_(None)
+        )
+        conditions.append(or_(published, mine))
+        conditions.append(_in_visible_thread(actor))
+    return and_(true(), *conditions)
+
+
+def _in_visible_thread(actor: User | None) -> ColumnElement[bool]:
+    # Correlated on the thread's key: one index look-up a post, even on a long list.
+    return exists().where(Thread.id == Post.thread_id, visible_threads(actor))
+
+
+def posts_on_thread_page(actor: User | None) -> ColumnElement[bool]:
+    """The posts that stand on a thread's page for ACTOR: `can_see_post` for lists."""
+    mine = Post.author_id == actor.id if actor is not None else false()
+    waiting = Post.deleted_at.is_(None) if is_moderator(actor) else false()
+    return and_(_in_visible_thread(actor), or_(Post.pending_at.is_(None), mine, waiting))
 
 
 def skips_approval(actor: User) -> bool:

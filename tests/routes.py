@@ -10,7 +10,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import AnyConverter, NumberConverter
 
 
-def _samples(rule: Rule, argument: str) -> list[object]:
+def samples(rule: Rule, argument: str) -> list[object]:
     converter = rule._converters[argument]
     if isinstance(converter, AnyConverter):
         return sorted(converter.items)
@@ -25,5 +25,5 @@ def urls(app: Flask, method: str) -> Iterator[tuple[str, str]]:
         if method not in (rule.methods or ()) or rule.endpoint == "static":
             continue
         arguments = sorted(rule.arguments)
-        for values in itertools.product(*(_samples(rule, name) for name in arguments)):
+        for values in itertools.product(*(samples(rule, name) for name in arguments)):
             yield rule.endpoint, rule.build(dict(zip(arguments, values, strict=True)))[1]

@@ -363,10 +363,15 @@ def _thread_list_options(query):
 
 
 def list_threads(
-    *, topic: Topic | None = None, trade: Trade | None = None, page: int = 1
+    *,
+    topic: Topic | None = None,
+    trade: Trade | None = None,
+    page: int = 1,
+    viewer: User | None = None,
 ) -> pagination.Page[Thread]:
-    """Threads of a topic and/or a trade, pinned first, then by last activity."""
-    query = select(Thread).where(Thread.pending_at.is_(None))
+    """Threads of a topic and/or a trade that VIEWER may open, pinned first, then by last
+    activity (a thread waiting for approval: for its author and the moderators only)."""
+    query = select(Thread).where(policy.visible_threads(viewer))
     if topic is not None:
         query = query.where(Thread.topic_id == topic.id)
     if trade is not None:
@@ -384,26 +389,16 @@ def list_threads(
     return pagination.Page(items=items, number=number, total=total)
 
 
-def list_latest_threads(limit: int = 10) -> list[Thread]:
-    """The most recently active threads, for the home page."""
-    query = select(Thread).where(Thread.pending_at.is_(None))
+def list_latest_threads(limit: int = 10, *, viewer: User | None = None) -> list[Thread]:
+    """The most recently active threads VIEWER may open, for the home page."""
+    query = select(Thread).where(policy.visible_threads(viewer))
     query = query.order_by(Thread.last_posted_at.desc(), Thread.id.desc()).limit(limit)
     return list(db.session.scalars(_thread_list_options(query)))
 
 
-def _shown_to(viewer: User | None):
-    """Which posts of a thread VIEWER sees: published ones, plus those waiting (or refused)
-    that are theirs; moderators see every post waiting, not the refused ones of others."""
-    shown = Post.pending_at.is_(None)
-    if policy.can_moderate(viewer):
-        return shown | Post.deleted_at.is_(None) | (Post.author_id == viewer.id)
-    if viewer is not None:
-        return shown | (Post.author_id == viewer.id)
-    return shown
-
-
 def _visible_count(thread: Thread, viewer: User | None) -> int:
-    query = select(func.count()).where(Post.thread_id == thread.id, _shown_to(viewer))
+    on_page = policy.posts_on_thread_page(viewer)
+    query = select(func.count()).where(Post.thread_id == thread.id, on_page)
     return db.session.scalar(query) or 0
 
 
@@ -419,7 +414,7 @@ def list_posts(
     size = pagination.PAGE_SIZE
     query = (
         select(Post)
-        .where(Post.thread_id == thread.id, _shown_to(viewer))
+        .where(Post.thread_id == thread.id, policy.posts_on_thread_page(viewer))
         .order_by(Post.id)
         .limit(size)
         .offset((number - 1) * size)
@@ -434,7 +429,9 @@ def page_of_post(post: Post, viewer: User | None = None) -> int:
     """The page of its thread where POST stands, for VIEWER."""
     before = db.session.scalar(
         select(func.count()).where(
-            Post.thread_id == post.thread_id, Post.id < post.id, _shown_to(viewer)
+            Post.thread_id == post.thread_id,
+            Post.id < post.id,
+            policy.posts_on_thread_page(viewer),
         )
     )
     return pagination.page_of(before or 0)

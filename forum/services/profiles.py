@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from forum import markup, usernames
+from forum import markup, policy, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Trade, User
@@ -40,18 +40,26 @@ def get_member(username: str) -> User | None:
     return db.session.scalar(query.options(joinedload(User.trades)))
 
 
-def count_posts(user: User) -> int:
-    query = select(func.count()).where(
-        Post.author_id == user.id, Post.deleted_at.is_(None), Post.pending_at.is_(None)
+def _published_by(user: User, viewer: User | None):
+    """USER's published posts (not deleted, not waiting) that VIEWER may read."""
+    return (
+        Post.author_id == user.id,
+        Post.deleted_at.is_(None),
+        Post.pending_at.is_(None),
+        policy.visible_posts(viewer),
     )
+
+
+def count_posts(user: User, *, viewer: User | None = None) -> int:
+    query = select(func.count()).where(*_published_by(user, viewer))
     return db.session.scalar(query) or 0
 
 
-def list_recent_posts(user: User, limit: int = 10) -> list[Post]:
-    """USER's latest published posts (not deleted, not waiting for approval), with threads."""
+def list_recent_posts(user: User, limit: int = 10, *, viewer: User | None = None) -> list[Post]:
+    """USER's latest published posts that VIEWER may read, with their threads."""
     query = (
         select(Post)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.pending_at.is_(None))
+        .where(*_published_by(user, viewer))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
         .options(joinedload(Post.thread))

@@ -87,7 +87,8 @@ def _seed_one_row_per_table(connection) -> dict[str, int]:
             elif isinstance(column.type, sa.Integer):
                 row[column.name] = 1
             else:
-                row[column.name] = f"{table.name}-{column.name}"
+                length = getattr(column.type, "length", None) or 100
+                row[column.name] = f"{table.name}-{column.name}"[:length]
         connection.execute(table.insert().values(**row))
     return {
         table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))

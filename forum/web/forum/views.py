@@ -90,7 +90,9 @@ def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
     trade = item if isinstance(item, Trade) else _filter("trade")
     topic = item if isinstance(item, Topic) else _filter("topic")
     try:
-        threads = posting.list_threads(topic=topic, trade=trade, page=page_number())
+        threads = posting.list_threads(
+            topic=topic, trade=trade, page=page_number(), viewer=current_actor()
+        )
     except pagination.PageOutOfRange as out:
         return redirect(_with_page(endpoint, out.last, slug=slug))
     return render_template(
@@ -278,10 +280,11 @@ def delete_post(post_id: int):
 @login_required
 def post_history(post_id: int):
     post = _get_post(post_id)
-    policy.require(policy.can_see_post_history(current_actor(), post))
-    return render_template(
-        "forum/post_history.html", post=post, revisions=posting.list_revisions(post)
-    )
+    actor = current_actor()
+    policy.require(policy.can_see_post_history(actor, post))
+    readable = policy.can_read_post(actor, post)  # a restricted member's: admins only
+    revisions = posting.list_revisions(post) if readable else []
+    return render_template("forum/post_history.html", post=post, revisions=revisions)
 
 
 @bp.get("/u/<username>")
@@ -292,7 +295,7 @@ def profile(username: str):
     return render_template(
         "forum/profile.html",
         member=member,
-        post_count=profiles.count_posts(member),
-        recent_posts=profiles.list_recent_posts(member),
+        post_count=profiles.count_posts(member, viewer=current_actor()),
+        recent_posts=profiles.list_recent_posts(member, viewer=current_actor()),
         regions=profiles.regions(),
     )

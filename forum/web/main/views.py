@@ -20,7 +20,7 @@ bp = Blueprint("main", __name__)
 def home():
     return render_template(
         "main/home.html",
-        threads=posting.list_latest_threads(),
+        threads=posting.list_latest_threads(viewer=current_actor()),
         topics=taxonomy.list_topics(),
         groups=taxonomy.list_groups(),
     )

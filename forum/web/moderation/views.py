@@ -77,8 +77,8 @@ def _require_moderator() -> None:
 def report(post_id: int):
     post = _post(post_id)
     actor = current_actor()
-    if not policy.can_see_post(actor, post):
-        abort(404)
+    if not policy.can_read_post(actor, post):
+        abort(404)  # for this reader the text does not exist: nothing to show, nothing to report
     policy.require(policy.can_report_post(actor, post))
     form = ReportForm()
     if form.validate_on_submit():
