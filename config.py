@@ -135,8 +135,11 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "Europe/Paris"),
         "LANGUAGES": ["fr", "en"],
         # Room for a 50,000-character post in any script: an over-long one gets a clear
-        # message next to the field rather than a 413 that loses it.
+        # message next to the field rather than a 413 that loses it. A form without files is
+        # limited to this size as a whole, each text of a form with files too.
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        # A whole request, files included: sized for a post with its photos.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # hide_parameters: a failing statement is logged without its values (personal data).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

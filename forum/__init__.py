@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -75,6 +75,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Registered first, so it runs last: after Flask-Login has set its cookie.
     app.after_request(_security_headers)
+    # Registered first, so it runs first: before the CSRF check and the rate limits read a form.
+    app.before_request(_limit_form_size)
     _init_extensions(app)
     for blueprint in (
         main.bp,
@@ -129,6 +131,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
+
+
+def _limit_form_size() -> None:
+    """A form without files is text only: it may not exceed MAX_FORM_MEMORY_SIZE as a whole
+    (Werkzeug applies that limit to each text of a multipart form, not to url-encoded ones)."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        request.max_content_length = min(
+            current_app.config["MAX_FORM_MEMORY_SIZE"], current_app.config["MAX_CONTENT_LENGTH"]
+        )
 
 
 def _select_locale() -> str:

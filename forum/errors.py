@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from wtforms import ValidationError
 
+from forum import limits
 from forum.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,10 @@ MESSAGES = {
     403: _l("Vous n'avez pas le droit d'accéder à cette page ou de faire cette action."),
     404: _l("Cette page n'existe pas, ou plus. Vérifiez l'adresse ou repartez de l'accueil."),
     405: _l("Cette adresse ne s'utilise pas de cette façon."),
-    413: _l("Ce que vous avez envoyé est trop volumineux."),
+    413: _l(
+        "Ce que vous avez envoyé est trop volumineux. Revenez en arrière : votre texte est "
+        "encore dans le formulaire de votre navigateur ; raccourcissez-le ou retirez des photos."
+    ),
     429: _l(
         "Vous avez fait trop de tentatives en peu de temps. "
         "Patientez quelques minutes avant de réessayer."
@@ -71,18 +76,24 @@ CSRF_MESSAGE = _l(
 )
 
 
-def error_page(status: int, message: str | None = None):
+def error_page(status: int, message: str | None = None, *, forged: bool = False):
     """Render the French error page for STATUS (JSON for /healthz-like API callers).
 
-    A refused POST that carried a text (a post, a title, a bio) gets that text back in a form.
+    A refused POST that carried a text (a post, a title, a bio) gets that text back. Ready to
+    send again only if the request carried this browser's valid CSRF token (a 429, a 503):
+    a FORGED one (refused by the CSRF check) shows the text read-only, to copy, with a link
+    to the empty form, so that one click cannot send what another site prepared.
     """
     if request.accept_mimetypes.best == "application/json":
         return jsonify(status=status, error=str(TITLES.get(status, status))), status
-    draft = _draft()
+    draft = None if status == 413 else _draft()  # a body refused for its size is never read
+    resend = draft is not None and not forged and _carried_a_valid_token()
     return (
         render_template(
             "errors/draft.html" if draft else "errors/error.html",
             fields=draft,
+            resend=resend,
+            form_url=_form_url(),
             status=status,
             title=TITLES.get(status, TITLES[500]),
             message=message or MESSAGES.get(status, MESSAGES[500]),
@@ -96,16 +107,43 @@ LONG_FIELDS = {"body", "title", "bio"}
 
 
 def _draft() -> list[tuple[str, str, bool]] | None:
-    """What a refused POST carried (never passwords), to give it back: (name, value, long)."""
+    """What a refused POST carried (never passwords), to give it back: (name, value, long),
+    each value cut at its field's maximum length."""
     if request.method != "POST":
         return None
+    try:
+        form = request.form
+    except HTTPException:  # too large, or malformed: there is nothing to give back
+        return None
     fields = [
-        (name, value, name in LONG_FIELDS)
-        for name, values in request.form.lists()
+        (name, value[: limits.echo_max(name)], name in LONG_FIELDS)
+        for name, values in form.lists()
         if name not in SECRET_FIELDS
         for value in values
     ]
     return fields if any(long and value.strip() for _, value, long in fields) else None
+
+
+def _carried_a_valid_token() -> bool:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True  # nothing is checked in this configuration: nothing more to protect
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def _form_url() -> str:
+    """The page of the refused form, opened afresh (GET), or the home page."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(request.path, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return url_for("main.home")
+    except HTTPException:  # a redirect: the page exists under this address too
+        pass
+    return request.path
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -117,7 +155,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
-        return error_page(400, str(CSRF_MESSAGE))
+        return error_page(400, str(CSRF_MESSAGE), forged=True)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from forum import markup, pagination, policy, slugs
+from forum import limits, markup, pagination, policy, slugs
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import (
@@ -27,8 +27,8 @@ from forum.models.base import utcnow
 from forum.services import accounts
 from gdpr import legal_hold
 
-TITLE_MIN, TITLE_MAX = 5, 150
-BODY_MAX = 50_000
+TITLE_MIN, TITLE_MAX = limits.TITLE_MIN, limits.TITLE_MAX
+BODY_MAX = limits.BODY_MAX
 TRADES_MAX = 3
 # Rendering cost grows with table cells: a forum post has no need for thousands of them.
 TABLE_CELLS_MAX = 3_000

@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from forum import markup, policy, usernames
+from forum import limits, markup, policy, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Trade, User
 from forum.services import privacy, taxonomy
 
-DISPLAY_NAME_MAX = 60
-BIO_MAX = 2_000
+DISPLAY_NAME_MAX = limits.DISPLAY_NAME_MAX
+BIO_MAX = limits.BIO_MAX
 TRADES_MAX = 3
 EDITIONS = range(20, 40)  # the competition's sessions ("27e session")
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 from flask_wtf import FlaskForm
 
+from forum import limits
 from forum.errors import InvalidInput
 from forum.models import User
 from forum.services import devices
@@ -102,6 +103,18 @@ class BaseForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             options["filters"] = [*options.get("filters", ()), _without_nul]
             return unbound_field.bind(form=form, **options)
+
+        def render_field(self, field, render_kw):
+            """Echo at most the field's maximum length: the service still sees, and refuses,
+            what was sent; the page does not send a huge input back."""
+            data, cap = field.data, limits.echo_max(field.name)
+            if not (isinstance(data, str) and len(data) > cap):
+                return super().render_field(field, render_kw)
+            field.data = data[:cap]
+            try:
+                return super().render_field(field, render_kw)
+            finally:
+                field.data = data
 
     def add_error(self, error: InvalidInput) -> None:
         for name, message in error.errors.items():
