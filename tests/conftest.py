@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -183,13 +184,21 @@ class Outbox:
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [message for message in self.messages if message["To"] == address]
 
-    def last_link(self, address: str, marker: str) -> str:
-        """The last link containing MARKER mailed to ADDRESS, as a path."""
-        for message in reversed(self.to(address)):
-            for word in message.get_content().split():
-                if marker in word:
-                    return word.removeprefix("http://etabli.test")
-        raise AssertionError(f"no mail to {address} with a link containing {marker}")
+    def last_link(self, address: str, marker: str, *, wait: float = 5.0) -> str:
+        """The last link containing MARKER mailed to ADDRESS, as a path.
+
+        Mail leaves once a response has gone out: a live server may still be writing it, so
+        this waits up to WAIT seconds for it to arrive (the test client has sent it already).
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            for message in reversed(self.to(address)):
+                for word in message.get_content().split():
+                    if marker in word:
+                        return word.removeprefix("http://etabli.test")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {address} with a link containing {marker}")
+            time.sleep(0.05)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +108,47 @@ def test_the_page_fits_a_phone_screen(browser, live_server):
     context.close()
 
     assert overflow <= 0
+
+
+def test_cookies_kept_from_before_a_logout_land_on_the_login_page(browser, live_server, live_app):
+    with live_app.app_context():
+        make_user(username="lea-martin", email=EMAIL)
+    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.fill("input[name=login]", "lea-martin")
+    page.fill("input[name=password]", PASSWORD)
+    page.check("input[name=remember]")
+    page.click("main form button[type=submit]")
+    kept = [c for c in context.cookies() if c["name"] in ("session", "remember_token")]
+    assert {c["name"] for c in kept} == {"session", "remember_token"}
+
+    _logout(page)
+    context.close()
+    replay = browser.new_context(base_url=live_server, locale="fr-FR")
+    replay.add_cookies(kept)
+    page = replay.new_page()
+    page.goto("/me/security")
+
+    assert "/auth/login" in page.url
+    assert page.locator("header").get_by_text("Se connecter").is_visible()
+    replay.close()
+
+
+def test_a_member_sees_their_devices_and_logs_one_out(browser, live_server, live_app):
+    with live_app.app_context():
+        make_user(username="lea-martin", email=EMAIL)
+    phone, laptop = (browser.new_context(base_url=live_server, locale="fr-FR") for _ in "ab")
+    phone_page, laptop_page = phone.new_page(), laptop.new_page()
+    for page in (phone_page, laptop_page):
+        _login(page, "lea-martin", PASSWORD)
+
+    laptop_page.goto("/me/security")
+    assert laptop_page.locator(".devices li").count() == 2
+    laptop_page.click(".devices li:not(:has(.badge)) button:has-text('Déconnecter cet appareil')")
+    phone_page.goto("/me/security")
+
+    assert laptop_page.locator(".devices li").count() == 1
+    assert "/auth/login" in phone_page.url
+    phone.close()
+    laptop.close()
