@@ -17,11 +17,21 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import charter, cli, jobs, policy
+from forum import charter, cli, jobs, markup, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.services import moderation, notifications
-from forum.web import account, admin, auth, current_actor, load_session, main
+from forum.web import (
+    SECURITY_EVENTS,
+    account,
+    admin,
+    auth,
+    current_actor,
+    load_session,
+    main,
+    thread_slug,
+    thread_title,
+)
 from forum.web import forum as forum_web
 from forum.web import moderation as moderation_web
 from forum.web import notifications as notifications_web
@@ -93,6 +103,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
     app.context_processor(lambda: {"current_locale": str(get_locale()), "actor": current_actor()})
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals.update(
+        thread_title=thread_title, thread_slug=thread_slug, security_events=SECURITY_EVENTS
+    )
+    app.jinja_env.filters["without_leading_quote"] = markup.without_leading_quote
     app.jinja_env.globals["statement"] = charter.statement
     app.jinja_env.globals["unread_notifications"] = notifications.count_unread
     app.jinja_env.globals["moderation_waiting"] = moderation.waiting
@@ -112,6 +126,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_session)
+    login_manager.session_protection = None  # devices are the protection (forum.web)
     jobs.init_app(app)
 
 

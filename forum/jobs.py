@@ -1,12 +1,16 @@
 """Background jobs: RQ workers on Redis when REDIS_URL is set, inline otherwise — same function.
 
-`later` is for work a page must not wait for (mail): without Redis it runs once the response
-has been sent, never inside the request.
+`later` is for work a page must not wait for (mail): without Redis it is handed, once the
+request's work is done, to one background thread of the process, so that neither the request
+nor the thread that serves it ever waits on it.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import queue as queues
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -62,24 +66,59 @@ def later(name: str, **arguments: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Run the jobs a request put aside once its response has gone out (WSGI `close`)."""
+    """Hand the jobs a request put aside to the background thread when its response is ready
+    (not at WSGI `close`, which a server may skip when the client has already gone)."""
 
     @app.after_request
-    def run_after_response(response: Response) -> Response:
+    def hand_over(response: Response) -> Response:
         pending = g.pop("after_response_jobs", None)
         if pending:
-            application = current_app._get_current_object()  # type: ignore[attr-defined]
-            response.call_on_close(lambda: _run_all(application, pending))
+            _background().put((current_app._get_current_object(), pending))  # type: ignore[attr-defined]
         return response
 
 
-def _run_all(app: Flask, pending: list[tuple[str, dict[str, Any]]]) -> None:
-    with app.app_context():
-        for name, arguments in pending:
-            try:
-                run(name, arguments)
-            except Exception:  # one failed job must not stop the others, nor the server
-                log.exception("job %r failed", name)
+_queue: queues.Queue[tuple[Flask, list[tuple[str, dict[str, Any]]]]] = queues.Queue()
+_thread: threading.Thread | None = None
+_thread_lock = threading.Lock()
+
+
+def _background() -> queues.Queue:
+    """The process's queue, its thread started on first use (after a server forks, not before)."""
+    global _thread
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_work, name="etabli-jobs", daemon=True)
+            _thread.start()
+    return _queue
+
+
+def _work() -> None:
+    while True:
+        app, pending = _queue.get()
+        try:
+            with app.app_context():
+                for name, arguments in pending:
+                    try:
+                        run(name, arguments)
+                    except Exception:  # one failed job must not stop the others
+                        log.exception("job %r failed", name)
+        finally:
+            _queue.task_done()
+
+
+def wait_until_idle(timeout: float = 30.0) -> bool:
+    """Wait for the background thread to finish what it was given; False on TIMEOUT."""
+    done = threading.Event()
+
+    def join() -> None:
+        _queue.join()
+        done.set()
+
+    threading.Thread(target=join, daemon=True).start()
+    return done.wait(timeout)
+
+
+atexit.register(wait_until_idle, 10.0)  # a server stopping sends what it still holds
 
 
 def run(name: str, arguments: dict[str, Any]) -> Any:

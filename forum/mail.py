@@ -62,17 +62,9 @@ def render(template: str, *, locale: str | None = None, **context: object) -> tu
     return subject.strip(), body.strip() + "\n"
 
 
-def send(to: str, template: str, *, locale: str | None = None, **context: object) -> bool:
-    """Render `templates/mail/TEMPLATE.txt` in LOCALE and send it to TO now; False if it failed.
-
-    The template's first line is the subject; the rest is the body. Pages never call this:
-    they queue their mail (`accounts.notify`), so no request waits on a mail server.
-    """
-    return transmit(to, *render(template, locale=locale, **context))
-
-
 def transmit(to: str, subject: str, body: str) -> bool:
-    """Send a rendered message; False if it failed.
+    """Send a rendered message now; False if it failed. Pages never call this: they queue
+    their mail (`accounts.notify`), so no request waits on a mail server.
 
     A mail server that is down must not break what sends the mail: the failure is logged
     (without the address) and every mail the forum sends can be asked for again.

@@ -5,6 +5,7 @@ Rendered once at write time; the source is kept for edits.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import bleach
@@ -83,3 +84,18 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
 def render(source: str) -> str:
     """Safe HTML for a post or a bio written in Markdown."""
     return _cleaner().clean(_parser().render(source))
+
+
+BLOCKQUOTE_TAG = re.compile(r"<(/?)blockquote>")
+
+
+def without_leading_quote(html: str) -> str:
+    """HTML without the quotation it opens with (a reply's copy of the post it quotes)."""
+    if not html.startswith("<blockquote>"):
+        return html
+    depth = 0
+    for tag in BLOCKQUOTE_TAG.finditer(html):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return html[tag.end() :].lstrip("\n")
+    return html

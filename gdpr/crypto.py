@@ -26,6 +26,10 @@ class Vault:
         """Return the plaintext behind TOKEN, whichever known key made it."""
         return self._fernet.decrypt(token.encode()).decode()
 
+    def decrypt_recent(self, token: str, *, max_age: int) -> str:
+        """The plaintext behind TOKEN if it was made less than MAX_AGE seconds ago."""
+        return self._fernet.decrypt(token.encode(), ttl=max_age).decode()
+
     def rotate(self, token: str) -> str:
         """Re-encrypt TOKEN under the primary key."""
         return self._fernet.rotate(token.encode()).decode()

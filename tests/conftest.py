@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 import gdpr.models
 from config import PROJECT_ROOT, _database_url
-from forum import create_app
+from forum import create_app, jobs
 from forum.extensions import db
 from forum.models import Role, User
 from tests import factories
@@ -70,11 +70,13 @@ def compiled_catalogues() -> None:
 
 
 class Client(FlaskClient):
-    """The test client, reading each response whole and closing it, as a WSGI server does:
+    """The test client, reading each response whole and closing it, as a WSGI server does;
     what the app runs once the response has gone out (mail) has run when a test looks."""
 
     def open(self, *args, buffered: bool = True, **kwargs):
-        return super().open(*args, buffered=buffered, **kwargs)
+        response = super().open(*args, buffered=buffered, **kwargs)
+        assert jobs.wait_until_idle(), "a background job did not finish"
+        return response
 
 
 def make_app(tmp_path: Path, **overrides: object) -> Flask:

@@ -52,9 +52,11 @@ def enable_two_factor(user: User) -> None:
 
     Confirmed with the previous time step's code, so that `totp_now()` still opens one login.
     """
-    two_factor_service.start_enrolment(user, password=PASSWORD)
-    user.totp_pending_encrypted = accounts.vault().encrypt(TOTP_SECRET)
-    two_factor_service.enable(user, code=pyotp.TOTP(TOTP_SECRET).at(time.time() - 30))
+    device = devices.open_session(user, user_agent="pytest", remember=False)
+    two_factor_service.start_enrolment(user, device, password=PASSWORD)
+    device.totp_pending_encrypted = accounts.vault().encrypt(TOTP_SECRET)
+    two_factor_service.enable(user, device, code=pyotp.TOTP(TOTP_SECRET).at(time.time() - 30))
+    devices.end_session(user, device.id)  # the enrolling browser was only a means
 
 
 def open_session(user: User, *, remember: bool = False) -> str:

@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 
+from forum import jobs
 from tests.conftest import IS_POSTGRES
 from tests.factories import PASSWORD, make_user
 
@@ -110,6 +111,7 @@ def held_smtp_server():
     controller.start()
     yield controller, recorder
     recorder.release.set()
+    jobs.wait_until_idle(10)  # the sender says goodbye (QUIT) before the server stops
     controller.stop()
 
 

@@ -124,8 +124,6 @@ class User(Base):
     recovery_codes: Mapped[str | None] = mapped_column(Text, info=SECURITY)  # JSON of SHA-256
     # The last time step whose code was accepted: a code works once (no replay in its window).
     totp_last_step: Mapped[int | None] = mapped_column(info=SECURITY)
-    # A secret being enrolled, kept here (encrypted) rather than in the session cookie.
-    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(500), info=SECURITY)
 
     # Sanctions: a suspended or banned member reads and keeps their privacy rights, but cannot post.
     posting_blocked_until: Mapped[datetime | None] = mapped_column(info=SANCTION)
@@ -249,6 +247,10 @@ class Device(Base):
     created_at: Mapped[datetime] = mapped_column(info=DEVICE)
     last_seen_on: Mapped[date] = mapped_column(index=True, info=DEVICE)
     remembered: Mapped[bool] = mapped_column(default=False, info=DEVICE)
+    # A two-factor secret being enrolled from this device (never in the cookie), encrypted:
+    # only this device can confirm it, and only for a few minutes.
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(500), info=DEVICE_SECRET)
+    totp_pending_at: Mapped[datetime | None] = mapped_column(info=DEVICE_SECRET)
 
     user: Mapped[User] = relationship()
 

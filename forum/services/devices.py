@@ -42,21 +42,26 @@ def browser_family(user_agent: str) -> str:
     return ", ".join(name for name in families if name and name != "Other")[:80]
 
 
+def _new_token(user: User, device: Device) -> None:
+    """Give DEVICE a new random token; USER.session_id is what its cookies must now carry."""
+    token = secrets.token_urlsafe(32)
+    device.token_hash = _digest(token)
+    user.session_id = token
+
+
 def open_session(user: User, *, user_agent: str, remember: bool) -> Device:
     """Record a new signed-in device for USER; USER.session_id is what its cookies carry."""
-    token = secrets.token_urlsafe(32)
     now = utcnow()
     device = Device(
         user_id=user.id,
-        token_hash=_digest(token),
         browser=browser_family(user_agent),
         created_at=now,
         last_seen_on=now.date(),
         remembered=remember,
     )
+    _new_token(user, device)
     db.session.add(device)
     db.session.commit()
-    user.session_id = token
     return device
 
 
@@ -78,9 +83,23 @@ def load_session(session_id: str) -> Device | None:
         return None
     if device.last_seen_on < today:  # one write a day and a device, not one a request
         device.last_seen_on = today
-        db.session.commit()
+        _commit_alone(device)
     device.user.session_id = session_id
     return device
+
+
+def _commit_alone(device: Device) -> None:
+    # The session is loaded before any view writes; should another write be waiting all the
+    # same, the day is saved with it rather than committing someone else's work from here.
+    pending = (*db.session.new, *db.session.dirty, *db.session.deleted)
+    if all(obj is device for obj in pending):
+        db.session.commit()
+
+
+def get_device(user: User, device_id: int | None) -> Device | None:
+    """USER's device DEVICE_ID, if it is theirs and still signed in."""
+    device = db.session.get(Device, device_id) if device_id is not None else None
+    return device if device is not None and device.user_id == user.id else None
 
 
 def list_devices(user: User) -> list[Device]:
@@ -99,8 +118,14 @@ def end_session(user: User, device_id: int) -> bool:
 
 
 def end_other_sessions(user: User, *, keep: int | None) -> int:
-    """Sign USER out everywhere but the device KEEP (None: everywhere); no commit."""
+    """Sign USER out everywhere but the device KEEP (None: everywhere); no commit.
+
+    KEEP gets a new token: a copy of its cookies, taken before, dies with the others, and the
+    web layer gives this browser new cookies (`forum.web.renew_session`).
+    """
     query = delete(Device).where(Device.user_id == user.id)
-    if keep is not None:
-        query = query.where(Device.id != keep)
+    kept = get_device(user, keep)
+    if kept is not None:
+        query = query.where(Device.id != kept.id)
+        _new_token(user, kept)
     return db.session.execute(query).rowcount

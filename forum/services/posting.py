@@ -50,7 +50,8 @@ def _body_problem(body: str) -> str | None:
         return _("Le message ne peut pas être vide.")
     if len(body) > BODY_MAX:
         return _(
-            "Le message ne peut pas dépasser %(n)s caractères (il en fait %(length)s).",
+            "Le message ne peut pas dépasser %(n)s caractères (il en fait %(length)s) : "
+            "seuls les %(n)s premiers sont repris ci-dessous, gardez une copie de la suite.",
             n=f"{BODY_MAX:,}".replace(",", " "),
             length=f"{len(body):,}".replace(",", " "),
         )

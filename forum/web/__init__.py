@@ -6,13 +6,15 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 from flask_wtf import FlaskForm
 
-from forum import limits
+from forum import limits, policy
 from forum.errors import InvalidInput
-from forum.models import User
+from forum.models import Device, Thread, User
 from forum.services import devices
 
 
@@ -24,10 +26,37 @@ def current_actor() -> User | None:
     return None
 
 
+# How the login history names what is not a plain login (the member's page, an admin's).
+SECURITY_EVENTS = {
+    "two_factor_enabled": _l("double authentification activée"),
+    "two_factor_replaced": _l("application de double authentification changée"),
+    "two_factor_disabled": _l("double authentification désactivée"),
+    "recovery_code_used": _l("connexion avec un code de secours"),
+}
+
+
+def thread_title(thread: Thread) -> str:
+    """THREAD's title for this reader: masked while its author's data is restricted (art. 18),
+    like their posts."""
+    if policy.can_read_post_of(current_actor(), thread.author):
+        return thread.title
+    return _("Discussion masquée le temps de l'examen d'une contestation")
+
+
+def thread_slug(thread: Thread) -> str:
+    """The slug of THREAD's address for this reader: it spells the title, so it is masked too."""
+    return thread.slug if policy.can_read_post_of(current_actor(), thread.author) else "discussion"
+
+
 def current_device_id() -> int | None:
     """The signed-in device record of this browser's session, if any."""
     current_actor()  # loads the session, and with it the device
     return g.get("device_id")
+
+
+def current_device() -> Device | None:
+    actor = current_actor()
+    return devices.get_device(actor, current_device_id()) if actor else None
 
 
 def load_session(session_id: str) -> User | None:
@@ -54,15 +83,30 @@ def _remember_cookie_names(session_id: str) -> bool:
 def start_session(user: User, *, remember: bool = False) -> None:
     """Log USER in on a new device record with a fresh session: nothing carried over but the
     language (and a "remember me" cookie of an earlier login is dropped)."""
-    locale = session.get("locale")
-    session.clear()
-    if user.locale or locale:
-        session["locale"] = user.locale or locale
     device = devices.open_session(user, user_agent=request.user_agent.string, remember=remember)
+    _issue_cookies(user, device)
+
+
+def renew_session(user: User) -> None:
+    """New cookies for this browser, once a security change (a new password, two-factor, the
+    end of the other sessions) gave its device a new token: copies of the old ones die."""
+    device = devices.get_device(user, g.get("device_id"))
+    if device is not None:
+        _issue_cookies(user, device)
+
+
+def _issue_cookies(user: User, device: Device) -> None:
+    locale = user.locale or session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
     g.device_id = device.id
     days = current_app.config["REMEMBER_COOKIE_DAYS"]
-    login_user(user, remember=remember, duration=timedelta(days=days))
-    if not remember and current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies:
+    login_user(user, remember=device.remembered, duration=timedelta(days=days))
+    # Flask-Login's "session identifier" is a hash of the IP address and the browser: it would
+    # sit in a readable cookie, and the device record does its work.
+    session.pop("_id", None)
+    if not device.remembered and current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies:
         session["_remember"] = "clear"
 
 

@@ -1,5 +1,6 @@
-"""Signed-in devices (a session lives as long as its record), single-use TOTP codes, a pending
-two-factor secret kept on the account, and the kind of each login-history entry.
+"""Signed-in devices (a session lives as long as its record; a two-factor secret being enrolled
+waits on the device that started it), single-use TOTP codes, and the kind of each login-history
+entry.
 
 Revision ID: 0015
 Revises: 0014
@@ -29,6 +30,8 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_on", sa.Date(), nullable=False),
         sa.Column("remembered", sa.Boolean(), nullable=False),
+        sa.Column("totp_pending_encrypted", sa.String(length=500), nullable=True),
+        sa.Column("totp_pending_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_devices_user_id_users"), ondelete="CASCADE"
         ),
@@ -48,9 +51,6 @@ def upgrade():
     # Sessions opened before this revision carry no device: they end here (members log in again).
     with _users_table() as batch_op:
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("totp_pending_encrypted", sa.String(length=500), nullable=True)
-        )
         batch_op.drop_column("session_epoch")
 
 
@@ -79,7 +79,6 @@ def downgrade():
         batch_op.add_column(
             sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False)
         )
-        batch_op.drop_column("totp_pending_encrypted")
         batch_op.drop_column("totp_last_step")
 
     with op.batch_alter_table("login_events", schema=None) as batch_op:

@@ -41,14 +41,15 @@ def test_a_restricted_members_posts_are_masked_for_others(app, login_as, client)
     with app.app_context():
         member = make_user(username="lea")
         thread = make_thread(author=member, body="Texte de Léa")
-        path = f"/t/{thread.id}-{thread.slug}"
+        path, title = f"/t/{thread.id}-{thread.slug}", thread.title
         privacy.restrict(
             make_user(role=Role.ADMIN, username="chef"), username="lea", reason="Litige"
         )
 
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
 
     assert "Texte de Léa" not in page and "examen d'une contestation" in page
+    assert title not in page  # the title is hers too
 
 
 def test_a_restriction_needs_a_known_member_and_a_reason(app_ctx):

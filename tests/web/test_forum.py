@@ -236,15 +236,16 @@ def test_an_empty_reply_says_so_next_to_the_field(login_as, client, thread):
     assert 'id="body-error"' in response.get_data(as_text=True)
 
 
-def test_an_overlong_reply_is_refused_and_the_text_kept(login_as, client, thread):
+def test_an_overlong_reply_is_refused_and_kept_up_to_its_maximum_length(login_as, client, thread):
     login_as()
-    body = "é" * 50_001
+    body = "é" * 50_000 + "à" * 10
 
     response = client.post(f"/t/{thread['id']}", data={"body": body})
 
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "50 000" in page and body in page
+    assert "il en fait 50 010" in page and "seuls les 50 000 premiers" in page
+    assert "é" * 50_000 + "</textarea>" in page and "à" * 10 not in page
 
 
 def test_quoting_prefills_the_reply_and_links_the_quote(app, login_as, client, thread):

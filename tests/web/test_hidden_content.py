@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from markupsafe import escape
 
 from forum.extensions import db
-from forum.models import Post, Role
+from forum.models import Post, Role, User
 from forum.services import accounts, moderation, posting, privacy
 from forum.services.moderation import Grounds
 from tests import routes
@@ -26,6 +27,8 @@ PHRASES = {
     "deleted": "phrase-supprimee-par-son-auteur",
     "restricted": "phrase-d-un-membre-gele",
     "pending_thread": "phrase-d-une-discussion-en-attente",
+    "restricted_title": "titre-d-un-membre-gele",
+    "quoted_then_hidden": "phrase-citee-puis-cachee",
 }
 ARGUMENTS = {"post_id", "thread_id", "username"}
 
@@ -38,9 +41,20 @@ def secrets(app):
         admin = make_user(role=Role.ADMIN, username="administratrice")
         thread = make_thread(author=make_user(username="ouvreuse"), title="Discussion publique")
         posts = {}
-        for kind in ("hidden", "deleted", "restricted"):
+        for kind in ("hidden", "deleted", "restricted", "quoted_then_hidden"):
             author = make_user(username=f"auteur-{kind}")
             posts[kind] = posting.reply(author, thread, body=f"Voici : {PHRASES[kind]}.")
+        quoted = posts["quoted_then_hidden"]
+        posting.reply(  # someone quotes it while it is public…
+            make_user(username="citeuse"),
+            thread,
+            body=posting.quote_markdown(quoted) + "Bien d'accord.",
+            quoted_post_id=quoted.id,
+        )
+        frozen_thread = make_thread(
+            author=db.session.get(User, posts["restricted"].author_id),
+            title=f"Sujet {PHRASES['restricted_title']}",
+        )
         app.config["MODERATION_NEW_MEMBER_APPROVALS"] = 1  # these authors' first posts wait
         for kind in ("pending", "refused"):
             author = make_user(username=f"auteur-{kind}")
@@ -52,14 +66,16 @@ def secrets(app):
         )
         app.config["MODERATION_NEW_MEMBER_APPROVALS"] = 0
         moderation.hide_post(moderator, posts["hidden"], Grounds("Hors charte", "respect"))
+        moderation.hide_post(moderator, quoted, Grounds("Hors charte", "respect"))  # …then not
         moderation.reject_post(moderator, posts["refused"], Grounds("Doublon", "on_topic"))
         posting.delete_post(posts["deleted"].author, posts["deleted"])
         privacy.restrict(admin, username="auteur-restricted", reason="Contestation en cours")
         posts["pending_thread"] = db.session.get(Post, posting.first_post_id(waiting))
         return {
             "post_id": sorted(post.id for post in posts.values()),
-            "thread_id": sorted({thread.id, waiting.id}),
-            "username": sorted(f"auteur-{kind}" for kind in PHRASES),
+            "thread_id": sorted({thread.id, waiting.id, frozen_thread.id}),
+            "frozen_thread": frozen_thread.id,
+            "username": sorted({post.author.username for post in posts.values()} | {"citeuse"}),
         }
 
 
@@ -108,9 +124,10 @@ def test_the_thread_page_still_shows_where_a_hidden_post_stood(app, secrets, log
     assert "Message masqué par la modération. Raison : Hors charte" in text
     assert "Message supprimé." in text
     assert "Message masqué le temps de l'examen d'une contestation." in text
+    assert "Citation d'un message qui n'est plus visible." in text and "Bien d'accord." in text
 
 
-@pytest.mark.parametrize("kind", ["hidden", "deleted", "pending", "refused"])
+@pytest.mark.parametrize("kind", ["hidden", "deleted", "pending", "refused", "quoted_then_hidden"])
 def test_the_author_still_reads_their_own_post(app, secrets, client, kind):
     with app.app_context(), client.session_transaction() as session:
         session["_user_id"] = open_session(accounts.get_user_by_username(f"auteur-{kind}"))
@@ -118,3 +135,16 @@ def test_the_author_still_reads_their_own_post(app, secrets, client, kind):
     page = client.get(f"/t/{secrets['thread_id'][0]}", follow_redirects=True)
 
     assert PHRASES[kind] in page.get_data(as_text=True)
+
+
+def test_a_restricted_members_thread_is_listed_without_its_title(app, secrets, login_as, client):
+    login_as(Role.MEMBER)
+    frozen = secrets["frozen_thread"]
+
+    redirect = client.get(f"/t/{frozen}")
+    page = client.get(f"/t/{frozen}", follow_redirects=True)
+    home = client.get("/").get_data(as_text=True)
+
+    assert redirect.headers["Location"] == f"/t/{frozen}-discussion"  # the slug spells it too
+    masked = escape("Discussion masquée le temps de l'examen d'une contestation")
+    assert masked in page.get_data(as_text=True) and masked in home

@@ -196,3 +196,42 @@ def test_the_counters_are_filed_under_keyed_hashes_not_addresses_or_names(app_fa
     assert "login-account" in keys and "reset_request" in keys
     for personal in ("203.0.113.77", "lea", "inconnue", "exemple.fr"):
         assert personal not in keys
+
+
+def test_someone_holding_a_session_cannot_block_the_owners_password_change(app_factory, storage):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea")
+    thief, owner = app.test_client(), app.test_client()
+    for client in (thief, owner):
+        _login(client, "lea", PASSWORD)
+    wrong = {"current_password": "pas le bon", "password": "Une toute nouvelle phrase 2027"}
+
+    statuses = [thief.post("/me/security", data=wrong).status_code for _ in range(4)]
+    changed = owner.post(
+        "/me/security",
+        data={"current_password": PASSWORD, "password": "Une toute nouvelle phrase 2027"},
+    )
+
+    assert statuses == [400, 400, 400, 429]
+    assert changed.status_code == 302
+
+
+def test_a_password_reset_lets_the_owner_in_on_a_new_browser_whatever_strangers_did(
+    app_factory, storage, outbox
+):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", **storage)
+    with app.app_context():
+        make_user(username="lea", email="lea@exemple.fr")
+    for n in range(4):
+        _login(app.test_client(), "lea", ip=f"10.0.4.{n}")
+    new_phone = app.test_client()
+    assert _login(new_phone, "lea", PASSWORD).status_code == 429
+
+    new_phone.post("/auth/reset", data={"email": "lea@exemple.fr"})
+    new_phone.post(
+        outbox.last_link("lea@exemple.fr", "/auth/reset/"),
+        data={"password": "Une toute nouvelle phrase 2027"},
+    )
+
+    assert _login(new_phone, "lea", "Une toute nouvelle phrase 2027").status_code == 302

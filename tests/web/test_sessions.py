@@ -204,3 +204,53 @@ def test_only_a_hash_of_the_session_token_is_stored(app, lea):
     assert device.browser == "Firefox Mobile, Android" and device.remembered
     assert device.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in device.token_hash
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/me/security", {"current_password": PASSWORD, "password": NEW_PASSWORD}),
+        ("/me/security/sessions", {}),
+        ("/me/privacy/erase", {"password": PASSWORD, "content": "anonymise"}),
+    ],
+    ids=["password change", "log out everywhere else", "erasure request"],
+)
+def test_a_copy_of_this_browsers_cookies_dies_with_the_other_sessions(app, lea, path, data):
+    phone = _log_in(app)
+    copied = _cookies(phone)
+    assert _signed_in(_browser_with(app, copied))
+
+    phone.post(path, data=data)
+
+    assert _signed_in(phone)  # new cookies for the owner's browser…
+    assert not _signed_in(_browser_with(app, copied))  # …and the copy of the old ones is refused
+    assert not _signed_in(_browser_with(app, {"remember_token": copied["remember_token"]}))
+
+
+def test_the_session_cookie_holds_no_trace_of_the_address_or_the_browser(app, lea):
+    client = _log_in(app)
+
+    with app.app_context():
+        content = app.session_interface.get_signing_serializer(app).loads(
+            client.get_cookie("session").value
+        )
+
+    assert "_id" not in content  # Flask-Login's hash of IP address and user agent
+    assert set(content) <= {
+        "_user_id",
+        "_fresh",
+        "_remember",
+        "_remember_seconds",
+        "locale",
+        "_flashes",
+        "csrf_token",
+    }
+
+
+def test_the_device_cookie_reads_as_noise(app, lea):
+    client = _log_in(app)
+
+    value = client.get_cookie("etabli_device").value
+
+    assert value.startswith("gAAAAA")  # a Fernet token: encrypted and authenticated
+    assert "lea" not in value and '"u"' not in value

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from forum.extensions import db
-from forum.models import Role, User
+from forum.models import Device, Role, User
 from forum.services import accounts, moderation
 from tests.factories import PASSWORD, TOTP_SECRET, make_post, make_user, open_session
 
@@ -184,11 +184,19 @@ def test_turning_two_factor_on_needs_the_password(login_as, app, client):
     assert refused.status_code == 400
     assert 'id="two-factor-password-error"' in refused.get_data(as_text=True)
     with app.app_context():
-        assert _stored(app, user.id).totp_pending_encrypted is None
+        assert _pending(user.id) == []
 
 
 def _stored(app, user_id) -> User:
     return db.session.get(User, user_id)
+
+
+def _pending(user_id) -> list[str]:
+    """The two-factor secrets being enrolled on the member's devices (encrypted)."""
+    query = db.select(Device.totp_pending_encrypted).where(
+        Device.user_id == user_id, Device.totp_pending_encrypted.is_not(None)
+    )
+    return list(db.session.scalars(query))
 
 
 @pytest.mark.parametrize(
@@ -203,7 +211,7 @@ def test_with_two_factor_on_the_session_alone_cannot_replace_it(login_as, app, c
 
     assert refused.status_code == 400 and 'class="secret"' not in refused.get_data(as_text=True)
     with app.app_context():
-        assert _stored(app, user.id).totp_pending_encrypted is None
+        assert _pending(user.id) == []
     _, login = _second_step(app, _code(), username=user.username)
     assert login.status_code == 302  # the owner's app still opens the account
 
@@ -241,7 +249,7 @@ def test_the_secret_being_enrolled_is_kept_encrypted_on_the_account_not_in_the_c
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.get_data(as_text=True))
 
     with app.app_context():
-        stored = _stored(app, user.id).totp_pending_encrypted
+        (stored,) = _pending(user.id)
         session = app.session_interface.get_signing_serializer(app).loads(
             client.get_cookie("session").value
         )
@@ -267,3 +275,68 @@ def test_each_change_is_mailed_and_kept_in_the_login_history(login_as, app, clie
     assert "La double authentification est désactivée" in subjects
     assert "double authentification activée" in history
     assert "double authentification désactivée" in history
+
+
+def _second_browser(app, user_id):
+    client = app.test_client()
+    with app.app_context(), client.session_transaction() as session:
+        session["_user_id"] = open_session(_stored(app, user_id))
+    return client
+
+
+@pytest.mark.parametrize("two_factor_on", [False, True], ids=["enrolling", "replacing"])
+def test_an_enrolment_left_unfinished_cannot_be_finished_from_another_session(
+    login_as, app, client, clock, two_factor_on
+):
+    user = login_as(two_factor=two_factor_on)
+    data = {"current_password": PASSWORD, **({"code": _code()} if two_factor_on else {})}
+    client.post("/me/security/2fa", data=data)  # the owner starts, then walks away
+    intruder = _second_browser(app, user.id)
+
+    attempt = intruder.post("/me/security/2fa/confirm", data={"code": "000000"})
+
+    assert attempt.status_code == 302 and attempt.headers["Location"] == "/me/security"
+    assert 'class="secret"' not in intruder.get("/me/security").get_data(as_text=True)
+    with app.app_context():
+        assert len(_pending(user.id)) == 1  # still only on the owner's device
+
+
+def test_an_enrolment_left_unfinished_expires(login_as, app, client, clock):
+    login_as()
+    page = client.post("/me/security/2fa", data={"current_password": PASSWORD})
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page.get_data(as_text=True))
+    clock(31)  # fifteen minutes and a half
+
+    late = client.post("/me/security/2fa/confirm", data={"code": _code(secret.group(1))})
+
+    assert late.status_code == 302
+    assert "Désactiver" not in client.get("/me/security").get_data(as_text=True)
+
+
+def test_wrong_codes_at_confirmation_are_throttled(app_factory, clock):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    with app.app_context():
+        user_id = make_user(username="lea").id
+    client = _second_browser(app, user_id)
+    client.post("/me/security/2fa", data={"current_password": PASSWORD})
+
+    statuses = [
+        client.post("/me/security/2fa/confirm", data={"code": "000000"}).status_code
+        for _ in range(4)
+    ]
+
+    assert statuses == [400, 400, 400, 429]
+
+
+def test_turning_two_factor_on_ends_copies_of_this_browsers_session(login_as, app, client, clock):
+    user = login_as()
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/me/security").status_code == 200
+
+    _enrol(client)
+
+    assert client.get("/me/security").status_code == 200
+    assert copy.get("/me/security").status_code == 302
+    with app.app_context():
+        assert _stored(app, user.id).has_two_factor

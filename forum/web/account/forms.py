@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
+from forum.services.two_factor import CODE_MAX_LENGTH
 from forum.web import BaseForm
 from forum.web.auth.forms import PASSWORD_FIELD_MAX, REQUIRED, TOO_LONG, new_password_field
 from forum.web.forms import optional_int
@@ -60,7 +61,7 @@ def _proof_fields(prefix: str) -> tuple[PasswordField, StringField]:
     code = StringField(
         _l("Code à 6 chiffres de l'application actuelle, ou code de secours"),
         id=f"{prefix}-code",
-        validators=[Length(max=20, message=TOO_LONG)],
+        validators=[Length(max=CODE_MAX_LENGTH, message=TOO_LONG)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
     return password, code
@@ -75,7 +76,7 @@ class TwoFactorStartForm(BaseForm):
 class TwoFactorSetupForm(BaseForm):
     code = StringField(
         _l("Code à 6 chiffres affiché par l'application"),
-        validators=[Length(max=20, message=TOO_LONG)],
+        validators=[Length(max=CODE_MAX_LENGTH, message=TOO_LONG)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 

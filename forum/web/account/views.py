@@ -13,14 +13,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from forum import ratelimits
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.services import accounts, devices, profiles, taxonomy, two_factor
-from forum.web import current_actor, current_device_id, end_session
+from forum.web import current_actor, current_device, current_device_id, end_session, renew_session
 from forum.web.account.forms import (
     EndSessionsForm,
     PasswordChangeForm,
@@ -32,14 +31,6 @@ from forum.web.account.forms import (
 from forum.web.forms import choices
 
 bp = Blueprint("account", __name__, url_prefix="/me")
-
-# How the login history names what is not a plain login.
-SECURITY_EVENTS = {
-    "two_factor_enabled": _l("double authentification activée"),
-    "two_factor_replaced": _l("application de double authentification changée"),
-    "two_factor_disabled": _l("double authentification désactivée"),
-    "recovery_code_used": _l("connexion avec un code de secours"),
-}
 
 
 def _security_page(status: int = 200, **forms):
@@ -58,7 +49,6 @@ def _security_page(status: int = 200, **forms):
             logins=accounts.list_logins(actor),
             devices=devices.list_devices(actor),
             current_device=current_device_id(),
-            security_events=SECURITY_EVENTS,
             **forms,
         ),
         status,
@@ -71,15 +61,16 @@ def security():
     return _security_page()
 
 
-def _actor_key() -> str:
-    return ratelimits.key("password-check", str(current_actor().id))
+def _device_key() -> str:
+    return ratelimits.key("password-check", str(current_device_id()))
 
 
-# Every form that checks the current password counts its failures like a login does.
+# Every form that checks the current password or a code counts its failures like a login
+# does, per device: whoever holds another session cannot lock the owner out of these pages.
 limit_password_checks = limiter.shared_limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     scope="password-check",
-    key_func=_actor_key,
+    key_func=_device_key,
     deduct_when=lambda response: response.status_code == 400,
 )
 
@@ -100,6 +91,7 @@ def change_password():
         except InvalidInput as error:
             form.add_error(error)
         else:
+            renew_session(current_actor())
             flash(_("Votre mot de passe a été changé."), "success")
             return redirect(url_for("account.security"))
     return _security_page(400, password_form=form)
@@ -110,6 +102,7 @@ def change_password():
 def end_other_sessions():
     if EndSessionsForm().validate_on_submit():
         accounts.end_other_sessions(current_actor(), keep_device=current_device_id())
+        renew_session(current_actor())
         flash(_("Vous êtes déconnecté de tous vos autres appareils."), "success")
     return redirect(url_for("account.security"))
 
@@ -211,6 +204,7 @@ def start_two_factor():
         try:
             secret = two_factor.start_enrolment(
                 current_actor(),
+                current_device(),
                 password=form.current_password.data or "",
                 code=form.code.data or "",
             )
@@ -223,23 +217,25 @@ def start_two_factor():
 
 @bp.post("/security/2fa/confirm")
 @login_required
+@limit_password_checks
 def confirm_two_factor():
-    actor = current_actor()
-    secret = two_factor.pending_secret(actor)
+    """The code from the app, on the device that started the enrolment (another one, or the
+    same after ENROLMENT_MINUTES, is sent back to the security page)."""
+    actor, device = current_actor(), current_device()
+    secret = two_factor.pending_secret(device)
     if secret is None:
+        flash(_("Recommencez l'activation depuis la page Sécurité."), "info")
         return redirect(url_for("account.security"))
     form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
             codes = two_factor.enable(
-                actor,
-                code=form.code.data or "",
-                ip=request.remote_addr,
-                keep_device=current_device_id(),
+                actor, device, code=form.code.data or "", ip=request.remote_addr
             )
         except InvalidInput as error:
             form.add_error(error)
         else:
+            renew_session(actor)
             return render_template("account/recovery_codes.html", codes=codes)
     return _setup_page(form, secret, 400)
 
@@ -261,6 +257,7 @@ def disable_two_factor():
         except InvalidInput as error:
             form.add_error(error)
         else:
+            renew_session(current_actor())
             flash(_("La double authentification est désactivée."), "success")
             return redirect(url_for("account.security"))
     return _security_page(400, disable_form=form)

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from forum import passwords, usernames
 from forum.services.accounts import EMAIL_MAX_LENGTH
+from forum.services.two_factor import CODE_MAX_LENGTH
 from forum.web import BaseForm
 
 REQUIRED = _l("Ce champ est obligatoire.")
@@ -91,7 +92,7 @@ class LogoutForm(BaseForm):
 class TwoFactorForm(BaseForm):
     code = StringField(
         _l("Code à 6 chiffres de votre application, ou code de secours"),
-        validators=[DataRequired(REQUIRED), Length(max=20, message=TOO_LONG)],
+        validators=[DataRequired(REQUIRED), Length(max=CODE_MAX_LENGTH, message=TOO_LONG)],
         render_kw={
             "autocomplete": "one-time-code",
             "inputmode": "numeric",

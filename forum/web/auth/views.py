@@ -240,11 +240,12 @@ def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            user = accounts.reset_password(token, form.password.data)
         except InvalidInput as error:
             form.add_error(error)
         else:
             end_session()
             flash(_("Votre mot de passe a été changé. Connectez-vous avec le nouveau."), "success")
-            return redirect(url_for("auth.login"))
+            # The mailed link proves the owner: this browser is theirs, whatever strangers tried.
+            return known_devices.remember(redirect(url_for("auth.login")), user.id)
     return _page("auth/reset.html", form)

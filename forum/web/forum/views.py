@@ -22,7 +22,7 @@ from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
 from forum.services import posting, profiles, taxonomy
-from forum.web import current_actor
+from forum.web import current_actor, thread_slug
 from forum.web.forms import optional_int
 from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
 
@@ -155,7 +155,8 @@ def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
     try:
         posts = posting.list_posts(thread, page=page, viewer=current_actor())
     except pagination.PageOutOfRange as out:
-        return redirect(_with_page("forum.thread", out.last, thread_id=thread.id, slug=thread.slug))
+        slug = thread_slug(thread)
+        return redirect(_with_page("forum.thread", out.last, thread_id=thread.id, slug=slug))
     return render_template("forum/thread.html", thread=thread, posts=posts, form=form), status
 
 
@@ -168,11 +169,14 @@ def thread(thread_id: int, slug: str | None = None):
         if merged_into is None:
             abort(404)
         return redirect(
-            url_for("forum.thread", thread_id=merged_into.id, slug=merged_into.slug), 301
+            url_for("forum.thread", thread_id=merged_into.id, slug=thread_slug(merged_into)), 301
         )
-    if slug != thread.slug:
+    if slug != thread_slug(thread):
         return redirect(
-            _with_page("forum.thread", page_number(), thread_id=thread.id, slug=thread.slug), 301
+            _with_page(
+                "forum.thread", page_number(), thread_id=thread.id, slug=thread_slug(thread)
+            ),
+            301,
         )
     form = ReplyForm()
     quoted = posting.get_post(optional_int(request.args.get("quote")) or 0)
@@ -212,7 +216,7 @@ def _post_url(post: Post) -> str:
     return url_for(
         "forum.thread",
         thread_id=post.thread_id,
-        slug=post.thread.slug,
+        slug=thread_slug(post.thread),
         _anchor=f"p{post.id}",
         **({"page": page} if page > 1 else {}),
     )

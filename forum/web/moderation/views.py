@@ -18,7 +18,7 @@ from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Appeal, Post, Thread
 from forum.services import moderation, posting, profiles
-from forum.web import current_actor, safe_next
+from forum.web import current_actor, safe_next, thread_slug
 from forum.web.forms import optional_int
 from forum.web.moderation.forms import (
     REASON_LABELS,
@@ -291,7 +291,7 @@ def thread(thread_id: int):
 
 
 def _thread_url(thread: Thread) -> str:
-    return url_for("forum.thread", thread_id=thread.id, slug=thread.slug)
+    return url_for("forum.thread", thread_id=thread.id, slug=thread_slug(thread))
 
 
 @bp.post("/mod/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>")

@@ -21,7 +21,7 @@ from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import User
 from forum.services import privacy
-from forum.web import current_actor, current_device_id, safe_next
+from forum.web import current_actor, current_device_id, renew_session, safe_next
 from forum.web.forms import optional_int
 from forum.web.privacy.forms import (
     AcceptPoliciesForm,
@@ -167,6 +167,7 @@ def erase():
         except InvalidInput as error:
             form.add_error(error)
             return _centre(form, 400)
+        renew_session(current_actor())
         flash(
             _(
                 "L'effacement de votre compte est programmé. "

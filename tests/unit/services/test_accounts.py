@@ -174,7 +174,8 @@ def test_changing_the_password_ends_other_sessions(app_ctx, outbox):
     )
 
     assert devices.load_session(other) is None
-    assert devices.load_session(this) is not None
+    assert devices.load_session(this) is None  # this device was given a new token…
+    assert devices.load_session(user.session_id).id == kept  # …that works
     assert accounts.authenticate("lucie", "Un tout nouveau mot 2027").id == user.id
     assert "changé" in outbox.messages[-1]["Subject"]
 
