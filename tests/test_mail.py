@@ -34,13 +34,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    recorder = Recorder()
+def _serve(recorder: Recorder, *, before_stop=lambda: None):
+    """A real SMTP server on loopback handing every message to RECORDER."""
     controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
     controller.start()
     yield controller, recorder
+    before_stop()
+    jobs.wait_until_idle(10)  # what the app still sends says goodbye (QUIT) before the stop
     controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    yield from _serve(Recorder())
 
 
 def _register(client):
@@ -107,12 +113,7 @@ class HeldUntilReleased(Recorder):
 @pytest.fixture
 def held_smtp_server():
     recorder = HeldUntilReleased()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, recorder
-    recorder.release.set()
-    jobs.wait_until_idle(10)  # the sender says goodbye (QUIT) before the server stops
-    controller.stop()
+    yield from _serve(recorder, before_stop=recorder.release.set)
 
 
 @pytest.fixture
