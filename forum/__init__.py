@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import charter, cli, jobs, markup, policy
+from forum import charter, cli, jobs, labels, markup, policy
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
-from forum.services import moderation, notifications
+from forum.services import accounts, exports, moderation, notifications
 from forum.web import (
     SECURITY_EVENTS,
     account,
@@ -103,6 +103,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
     app.context_processor(lambda: {"current_locale": str(get_locale()), "actor": current_actor()})
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals.update(
         thread_title=thread_title, thread_slug=thread_slug, security_events=SECURITY_EVENTS
     )
@@ -128,6 +129,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session)
     login_manager.session_protection = None  # devices are the protection (forum.web)
     jobs.init_app(app)
+    jobs.register("build_export", exports.build_export)
+    jobs.register("deliver_mail", accounts.deliver_mail)
 
 
 @event.listens_for(Engine, "connect")

@@ -8,11 +8,9 @@ from flask.cli import AppGroup
 from rq import Worker
 
 from forum import jobs
-from forum import privacy as privacy_rules
 from forum.errors import InvalidInput
 from forum.models import Role
-from forum.services import accounts, demo, taxonomy
-from forum.services import privacy as privacy_service
+from forum.services import accounts, demo, erasure, processing_register, retention, taxonomy
 
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Member accounts.")
@@ -25,7 +23,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 @click.option("--dry-run", is_flag=True, help="Count what is due without removing anything.")
 def gdpr_retention(dry_run: bool) -> None:
     """Apply every retention rule; log counts (never personal data) as the proof of purge."""
-    outcomes = privacy_rules.apply_retention(dry_run=dry_run)
+    outcomes = retention.apply_retention(dry_run=dry_run)
     prefix = "Would remove" if dry_run else "Removed"
     for outcome in outcomes:
         click.echo(f"{prefix} {outcome.count:>6}  {outcome.rule}")
@@ -35,20 +33,20 @@ def gdpr_retention(dry_run: bool) -> None:
 @click.argument("action", type=click.Choice(["run"]))
 def gdpr_erasures(action: str) -> None:
     """Execute the erasures whose grace period is over (idempotent, resumable)."""
-    certificates = privacy_service.run_due_erasures()
+    certificates = erasure.run_due_erasures()
     click.echo(f"Erasures executed: {len(certificates)}.")
 
 
 @gdpr_cli.command("reapply-erasures")
 def gdpr_reapply_erasures() -> None:
     """After a backup restore, erase again every member erased since (tombstones)."""
-    click.echo(f"Members erased again: {privacy_service.reapply_erasures()}.")
+    click.echo(f"Members erased again: {erasure.reapply_erasures()}.")
 
 
 @gdpr_cli.command("register")
 def gdpr_register() -> None:
     """Print the record of processing activities (art. 30) as Markdown."""
-    click.echo(privacy_service.register_markdown())
+    click.echo(processing_register.register_markdown())
 
 
 @gdpr_cli.command("rotate-keys")

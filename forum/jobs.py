@@ -18,21 +18,15 @@ from flask import Flask, Response, current_app, g, has_app_context, has_request_
 from redis import Redis
 from rq import Queue
 
-import forum
-
 log = logging.getLogger(__name__)
 QUEUE = "etabli"
 _registry: dict[str, Callable[..., Any]] = {}
+_app: Flask | None = None  # the application of this process, for RQ workers
 
 
-def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare FUNCTION as the job NAME (explicit registration: a missing job is an error)."""
-
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        _registry[name] = function
-        return function
-
-    return register
+def register(name: str, function: Callable[..., Any]) -> None:
+    """Declare FUNCTION as the job NAME (done by `create_app`: a missing job is an error)."""
+    _registry[name] = function
 
 
 def queue() -> Queue:
@@ -67,7 +61,10 @@ def later(name: str, **arguments: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Hand the jobs a request put aside to the background thread when its response is ready
-    (not at WSGI `close`, which a server may skip when the client has already gone)."""
+    (not at WSGI `close`, which a server may skip when the client has already gone); and
+    remember APP for the RQ worker this process may become (`flask jobs worker`)."""
+    global _app
+    _app = app
 
     @app.after_request
     def hand_over(response: Response) -> Response:
@@ -125,6 +122,7 @@ def run(name: str, arguments: dict[str, Any]) -> Any:
     """What a worker executes: the job inside an application context."""
     if has_app_context():
         return _registry[name](**arguments)
-    app = forum.create_app()
-    with app.app_context():
+    if _app is None:
+        raise RuntimeError("start RQ workers with `flask --app forum jobs worker`")
+    with _app.app_context():
         return _registry[name](**arguments)

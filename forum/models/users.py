@@ -156,6 +156,11 @@ class User(Base):
         return True
 
     @property
+    def subject_ref(self) -> str:
+        """How gdpr/'s tables name this member: an opaque reference, no foreign key."""
+        return str(self.id)
+
+    @property
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 

@@ -110,7 +110,6 @@ def _queue_mail(to: str | None, template: str, *, locale: str | None, **context:
     jobs.later("deliver_mail", sealed=sealed)  # the queue holds no address in clear
 
 
-@jobs.job("deliver_mail")
 def deliver_mail(*, sealed: str) -> bool:
     """Send a queued mail (see `notify`); a mail for nobody is dropped here."""
     message = json.loads(vault().decrypt(sealed))

@@ -13,7 +13,7 @@ from forum import limits, markup, policy, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Trade, User
-from forum.services import privacy, taxonomy
+from forum.services import consents, taxonomy
 
 DISPLAY_NAME_MAX = limits.DISPLAY_NAME_MAX
 BIO_MAX = limits.BIO_MAX
@@ -120,9 +120,9 @@ def update_profile(
         ("profile.edition", visibility.edition),
         ("profile.bio", visibility.bio),
     ):
-        attribute = privacy.PURPOSES[purpose]
+        attribute = consents.PURPOSES[purpose]
         if getattr(actor, attribute) != given:  # each change is a consent given or withdrawn
             setattr(actor, attribute, given)
-            privacy.record_consent(actor, purpose, given, via="profile-form")
+            consents.record_consent(actor, purpose, given, via="profile-form")
     db.session.commit()
     return actor

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from forum import documents
 from forum.extensions import db
 from forum.models import User
-from forum.services import privacy
+from forum.services import consents
 from gdpr.models import ConsentEvent
 from tests.factories import make_user
 
@@ -19,7 +19,7 @@ def _events(app, user_id):
 
 
 def test_optional_purposes_are_off_by_default(app_ctx):
-    assert set(privacy.consents(make_user()).values()) == {False}
+    assert set(consents.consents(make_user()).values()) == {False}
 
 
 def test_giving_then_withdrawing_in_one_click_is_logged_and_immediate(app, login_as, client):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread, User
-from forum.services import accounts, posting, privacy
+from forum.services import accounts, erasure, posting
 from gdpr.models import Erasure, ErasureCertificate, ReviewTask, Tombstone
 from tests.factories import PASSWORD, make_thread, make_user
 from tests.gdpr.conftest import MEMBER, dump, make_member_with_a_past
@@ -18,20 +18,20 @@ def _clock(time_machine):
 
 
 def _schedule(member, content="anonymise"):
-    return privacy.schedule_erasure(member, password=PASSWORD, content=content)
+    return erasure.schedule_erasure(member, password=PASSWORD, content=content)
 
 
 def _erase(member, time_machine, content="anonymise"):
     _schedule(member, content)
     time_machine.shift(60 * 60 * 24 * 8)
-    return privacy.run_due_erasures()
+    return erasure.run_due_erasures()
 
 
 def test_erasure_needs_the_password_and_a_choice(app_ctx):
     member = make_user()
 
     with pytest.raises(InvalidInput) as error:
-        privacy.schedule_erasure(member, password="pas le bon", content="autre")
+        erasure.schedule_erasure(member, password="pas le bon", content="autre")
 
     assert set(error.value.errors) == {"password", "content"}
 
@@ -40,7 +40,7 @@ def test_nothing_is_erased_during_the_grace_period(app_ctx, outbox):
     member, *_ = make_member_with_a_past()
     _schedule(member)
 
-    assert privacy.run_due_erasures() == []
+    assert erasure.run_due_erasures() == []
     assert db.session.get(User, member.id) is not None
     assert "effacement" in outbox.to(MEMBER["email"])[-1]["Subject"]
 
@@ -56,7 +56,7 @@ def test_the_link_in_the_mail_cancels_the_erasure(app, client, outbox, time_mach
     time_machine.shift(60 * 60 * 24 * 8)
 
     with app.app_context():
-        assert privacy.run_due_erasures() == []
+        assert erasure.run_due_erasures() == []
         assert accounts.get_user_by_username(MEMBER["username"]) is not None
     assert 'method="post"' in confirm and "annulé" in page
 
@@ -69,7 +69,7 @@ def test_opening_the_link_alone_cancels_nothing(app, client, outbox, time_machin
     time_machine.shift(60 * 60 * 24 * 8)
 
     with app.app_context():
-        assert len(privacy.run_due_erasures()) == 1
+        assert len(erasure.run_due_erasures()) == 1
 
 
 def test_logging_in_during_the_grace_period_cancels_the_erasure(app, client, time_machine):
@@ -88,7 +88,7 @@ def test_logging_in_during_the_grace_period_cancels_the_erasure(app, client, tim
         "&#39;", "'"
     )
     with app.app_context():
-        assert privacy.run_due_erasures() == []
+        assert erasure.run_due_erasures() == []
 
 
 def test_after_erasure_the_database_holds_none_of_the_members_identifiers(
@@ -104,7 +104,7 @@ def test_after_erasure_the_database_holds_none_of_the_members_identifiers(
     assert outbox.to(MEMBER["email"])  # the notice, in a .eml file of the outbox
     time_machine.shift(60 * 60 * 24 * 8)
 
-    (certificate,) = privacy.run_due_erasures()
+    (certificate,) = erasure.run_due_erasures()
 
     after = dump().lower()
     for value in [*identifiers, "203.0.113.77", "203.0.113.78"]:
@@ -187,7 +187,7 @@ def test_running_erasures_again_does_nothing(app_ctx, time_machine):
     member, *_ = make_member_with_a_past()
     _erase(member, time_machine)
 
-    assert privacy.run_due_erasures() == []
+    assert erasure.run_due_erasures() == []
     assert db.session.scalar(select(func.count()).select_from(ErasureCertificate)) == 1
 
 
@@ -203,7 +203,7 @@ def test_an_erasure_interrupted_after_the_account_went_is_finished_by_the_next_r
     db.session.commit()
     time_machine.shift(60 * 60 * 24 * 8)
 
-    (certificate,) = privacy.run_due_erasures()
+    (certificate,) = erasure.run_due_erasures()
 
     assert certificate.erasure_id == scheduled.id
     assert db.session.get(Erasure, scheduled.id).executed_at is not None
@@ -218,11 +218,11 @@ def test_reapplying_erasures_after_a_backup_restore_erases_again(app_ctx, time_m
     restored = make_user(username="mathilde-tourneuse", email=MEMBER["email"])
     time_machine.move_to("2026-07-01 10:00", tick=False)
 
-    erased = privacy.reapply_erasures()
+    erased = erasure.reapply_erasures()
 
     assert erased == 1
     assert db.session.get(User, restored.id) is None
-    assert privacy.reapply_erasures() == 0
+    assert erasure.reapply_erasures() == 0
 
 
 def test_someone_who_registers_again_after_an_erasure_is_not_erased_again(app_ctx, time_machine):
@@ -231,7 +231,7 @@ def test_someone_who_registers_again_after_an_erasure_is_not_erased_again(app_ct
     time_machine.shift(60 * 60 * 24 * 30)
     newcomer = make_user(username="mathilde-revenue", email=MEMBER["email"])
 
-    assert privacy.reapply_erasures() == 0
+    assert erasure.reapply_erasures() == 0
     assert db.session.get(User, newcomer.id) is not None
 
 
@@ -251,9 +251,9 @@ def test_one_failing_erasure_does_not_stop_the_others(app_ctx, time_machine, mon
     _schedule(first)
     _schedule(second)
     time_machine.shift(60 * 60 * 24 * 8)
-    real = privacy._erase_member
+    real = erasure._erase_member
     monkeypatch.setattr(
-        privacy,
+        erasure,
         "_erase_member",
         lambda user, scheduled: (
             (_ for _ in ()).throw(RuntimeError("disk full"))
@@ -262,7 +262,7 @@ def test_one_failing_erasure_does_not_stop_the_others(app_ctx, time_machine, mon
         ),
     )
 
-    certificates = privacy.run_due_erasures()
+    certificates = erasure.run_due_erasures()
 
     assert len(certificates) == 1
     assert accounts.get_user_by_username("deuxieme") is None

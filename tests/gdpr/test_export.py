@@ -8,9 +8,9 @@ from pathlib import Path
 from rq import SimpleWorker
 
 from forum import jobs
-from forum import privacy as retention_rules
 from forum.extensions import db
-from forum.services import privacy
+from forum.services import exports
+from forum.services import retention as retention_rules
 from gdpr.models import ExportArchive
 from tests.factories import make_user, open_session
 from tests.gdpr.conftest import MEMBER, make_member_with_a_past
@@ -99,7 +99,7 @@ def test_with_redis_the_archive_is_built_by_an_rq_worker(app_factory, redis_url,
     with app.app_context():
         jobs.queue().empty()
         member, *_ = make_member_with_a_past()
-        archive = privacy.request_export(member)
+        archive = exports.request_export(member)
         assert archive.status == "pending" and outbox.to(MEMBER["email"]) == []
 
         SimpleWorker([jobs.queue()], connection=jobs.queue().connection).work(burst=True)

@@ -62,16 +62,16 @@ def test_every_retention_rule_named_by_a_column_has_a_duration_in_the_settings(a
 
 def test_every_reference_to_a_member_is_handled_by_the_erasure(app_ctx, time_machine):
     """A new table pointing at users must be erased too: after an erasure no row refers to them."""
-    from forum.services import privacy
+    from forum.services import erasure
     from tests.factories import PASSWORD
     from tests.gdpr.conftest import make_member_with_a_past
 
     time_machine.move_to("2026-06-01 10:00", tick=True)
     member, *_ = make_member_with_a_past()
     member_id = member.id
-    privacy.schedule_erasure(member, password=PASSWORD, content="anonymise")
+    erasure.schedule_erasure(member, password=PASSWORD, content="anonymise")
     time_machine.shift(60 * 60 * 24 * 8)
-    privacy.run_due_erasures()
+    erasure.run_due_erasures()
 
     left = []
     for table in db.metadata.sorted_tables:
@@ -86,7 +86,7 @@ def test_every_reference_to_a_member_is_handled_by_the_erasure(app_ctx, time_mac
 
 
 def test_every_retention_duration_of_the_inventory_is_applied_by_a_rule():
-    from forum.privacy import RETENTION_RULES
+    from forum.services.retention import RETENTION_RULES
 
     named = {
         column.info["personal"].retention

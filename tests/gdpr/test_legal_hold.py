@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from forum import privacy as rules
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.models import Role, User
-from forum.services import posting, privacy
+from forum.services import erasure, legal_hold, posting
+from forum.services import retention as rules
 from gdpr.models import HoldAccess, HoldRecord
 from tests.conftest import IS_POSTGRES
 from tests.factories import PASSWORD, make_thread, make_user
@@ -38,17 +38,17 @@ def test_reading_held_data_takes_two_admins_and_a_reason(app_ctx):
     post = privacy_post(thread, member, "198.51.100.4")
 
     with pytest.raises(InvalidInput):
-        privacy.request_hold_access(first, post_id=post.id, reason="court")
-    access = privacy.request_hold_access(
+        legal_hold.request_hold_access(first, post_id=post.id, reason="court")
+    access = legal_hold.request_hold_access(
         first, post_id=post.id, reason="Réquisition n° 2026/123 du parquet"
     )
     with pytest.raises(NotAllowed):
-        privacy.reveal_hold(first, access)
+        legal_hold.reveal_hold(first, access)
     with pytest.raises(InvalidInput):
-        privacy.approve_hold_access(first, access)
-    privacy.approve_hold_access(second, access)
+        legal_hold.approve_hold_access(first, access)
+    legal_hold.approve_hold_access(second, access)
 
-    ((address, at),) = privacy.reveal_hold(first, access)
+    ((address, at),) = legal_hold.reveal_hold(first, access)
 
     assert address == "198.51.100.4" and at == post.created_at
     assert db.session.get(HoldAccess, access.id).revealed_at is not None
@@ -69,9 +69,9 @@ def test_held_data_survives_erasure_and_is_purged_after_a_year(app_ctx, time_mac
     time_machine.move_to("2026-01-10 10:00", tick=False)
     member, thread, _ = make_member_with_a_past()
     privacy_post(thread, member, "192.0.2.55")
-    privacy.schedule_erasure(member, password=PASSWORD, content="anonymise")
+    erasure.schedule_erasure(member, password=PASSWORD, content="anonymise")
     time_machine.move_to("2026-01-20 10:00", tick=False)
-    privacy.run_due_erasures()
+    erasure.run_due_erasures()
 
     kept = db.session.scalars(select(HoldRecord)).all()
     time_machine.move_to("2027-01-11 10:00", tick=False)
@@ -90,8 +90,8 @@ def test_held_addresses_stay_readable_after_a_key_rotation(app_factory, tmp_path
         first, second = make_user(role=Role.ADMIN), make_user(role=Role.ADMIN)
         member = make_user()
         post = privacy_post(make_thread(author=member), member, "198.51.100.9")
-        access = privacy.request_hold_access(first, post_id=post.id, reason="Réquisition 2026/9")
-        privacy.approve_hold_access(second, access)
+        access = legal_hold.request_hold_access(first, post_id=post.id, reason="Réquisition 2026/9")
+        legal_hold.approve_hold_access(second, access)
         first_id, access_id = first.id, access.id
     app_factory(DATA_KEYS=[new, old], **shared).test_cli_runner().invoke(
         args=["gdpr", "rotate-keys"]
@@ -99,6 +99,6 @@ def test_held_addresses_stay_readable_after_a_key_rotation(app_factory, tmp_path
 
     with app_factory(DATA_KEYS=[new], **shared).app_context():
         admin = db.session.get(User, first_id)
-        ((address, _),) = privacy.reveal_hold(admin, db.session.get(HoldAccess, access_id))
+        ((address, _),) = legal_hold.reveal_hold(admin, db.session.get(HoldAccess, access_id))
 
     assert address == "198.51.100.9"

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Role, User
-from forum.services import accounts, privacy
+from forum.services import accounts, exports
 from gdpr.models import Erasure, SubjectRequest
 from tests.conftest import IS_POSTGRES
 from tests.factories import PASSWORD, make_user
@@ -168,14 +168,14 @@ def test_an_extension_needs_a_reason_and_an_open_request(app, login_as, client):
 
 def test_a_failed_export_does_not_block_the_next_one(app_ctx, monkeypatch):
     member = make_user()
-    monkeypatch.setattr(privacy, "_build_export", lambda archive_id: 1 / 0)
+    monkeypatch.setattr(exports, "_build_export", lambda archive_id: 1 / 0)
 
     with pytest.raises(ZeroDivisionError):
-        privacy.request_export(member)
+        exports.request_export(member)
     monkeypatch.undo()
-    archive = privacy.request_export(member)
+    archive = exports.request_export(member)
 
-    statuses = sorted(a.status for a in privacy.list_exports(member))
+    statuses = sorted(a.status for a in exports.list_exports(member))
     assert statuses == ["failed", "ready"] and archive.status == "ready"
 
 

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from forum import privacy as rules
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.models import LoginEvent, Role
-from forum.services import accounts, privacy
+from forum.services import accounts, restriction
+from forum.services import retention as rules
 from tests.factories import PASSWORD, make_thread, make_user, open_session
 
 
@@ -42,7 +42,7 @@ def test_a_restricted_members_posts_are_masked_for_others(app, login_as, client)
         member = make_user(username="lea")
         thread = make_thread(author=member, body="Texte de Léa")
         path, title = f"/t/{thread.id}-{thread.slug}", thread.title
-        privacy.restrict(
+        restriction.restrict(
             make_user(role=Role.ADMIN, username="chef"), username="lea", reason="Litige"
         )
 
@@ -56,7 +56,7 @@ def test_a_restriction_needs_a_known_member_and_a_reason(app_ctx):
     admin = make_user(role=Role.ADMIN)
 
     with pytest.raises(InvalidInput) as error:
-        privacy.restrict(admin, username="personne", reason="")
+        restriction.restrict(admin, username="personne", reason="")
 
     assert set(error.value.errors) == {"username", "reason"}
 
@@ -65,13 +65,15 @@ def test_only_admins_restrict(app_ctx):
     make_user(username="lea")
 
     with pytest.raises(NotAllowed):
-        privacy.restrict(make_user(role=Role.MODERATOR), username="lea", reason="Motif")
+        restriction.restrict(make_user(role=Role.MODERATOR), username="lea", reason="Motif")
 
 
 def test_retention_leaves_a_restricted_member_alone(app_ctx, time_machine):
     time_machine.move_to("2023-01-01 10:00", tick=False)
     member = make_user(username="lea")
-    privacy.restrict(make_user(role=Role.ADMIN, username="chef"), username="lea", reason="Litige")
+    restriction.restrict(
+        make_user(role=Role.ADMIN, username="chef"), username="lea", reason="Litige"
+    )
     time_machine.move_to("2026-01-01 10:00", tick=False)
 
     outcomes = {o.rule: o.count for o in rules.apply_retention()}

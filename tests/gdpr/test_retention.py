@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from forum import privacy as rules
 from forum.extensions import db
 from forum.models import Device, LoginEvent, PersonalDataAccess, Post, User
-from forum.services import accounts, devices, posting, privacy
+from forum.services import accounts, devices, exports, posting
+from forum.services import retention as rules
 from gdpr import consent, legal_hold, requests
 from gdpr.models import ConsentEvent, ExportArchive, PurgeLog
 from tests.factories import PASSWORD, make_post, make_thread, make_user
@@ -56,7 +56,7 @@ def four_years(app_ctx, time_machine):
 
     for requested in ("2026-11-20", "2026-11-29"):
         time_machine.move_to(requested)
-        privacy.request_export(author)
+        exports.request_export(author)
 
     for ended in ("2021-06-01", "2024-01-01"):
         event = consent.record(

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from forum import policy
 from forum.extensions import db
 from forum.models import Post, Role, Thread
-from forum.services import moderation, posting, privacy
+from forum.services import moderation, posting, restriction
 from forum.services.moderation import Grounds
 from tests.factories import make_thread, make_user
 
@@ -41,7 +41,7 @@ def world(app_ctx):
     app_ctx.config["MODERATION_NEW_MEMBER_APPROVALS"] = 0
     frozen = make_user(username="gele")
     kinds["restricted"] = posting.reply(frozen, thread, body="gelé")
-    privacy.restrict(admin, username="gele", reason="Contestation")
+    restriction.restrict(admin, username="gele", reason="Contestation")
     readers = {
         "visitor": None,
         "member": make_user(),

@@ -12,7 +12,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Role, User
 from forum.models.base import utcnow
-from forum.services import moderation, privacy
+from forum.services import exports, moderation
 from gdpr import legal_hold
 from tests import routes
 from tests.factories import make_thread, make_user, open_session
@@ -148,7 +148,7 @@ def world(app):
             "warn",
             moderation.Grounds("Ton agressif", "respect"),
         )
-        privacy.request_export(author)
+        exports.request_export(author)
         other_admin = make_user(role=Role.ADMIN, username="autre-admin")
         legal_hold.request_access(
             db.session, item="post:1", reason="Réquisition", admin_ref=str(other_admin.id)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import PersonalDataAccess, Role, User
-from forum.services import accounts, admin_members, privacy
+from forum.services import accounts, admin_members, erasure, exports
 from tests.factories import PASSWORD, make_user
 
 EMAIL = "lucie.verriere@exemple.fr"
@@ -172,7 +172,7 @@ def test_the_subjects_export_lists_the_access_but_not_who_looked(app, subject):
         member = db.session.get(User, subject)
         admin_members.reveal(admin, member, "email", reason=REASON)
 
-        exported = privacy.export_data(member)["tables"]["personal_data_accesses"]
+        exported = exports.export_data(member)["tables"]["personal_data_accesses"]
 
     assert [(row["field"], row["reason"]) for row in exported] == [("email", REASON)]
     assert all("admin_id" not in row for row in exported)
@@ -184,7 +184,7 @@ def test_the_subjects_erasure_keeps_the_access_without_naming_them(app, subject)
         member = db.session.get(User, subject)
         admin_members.reveal(admin, member, "email", reason=REASON)
 
-        privacy.erase_now(member, content="anonymise")
+        erasure.erase_now(member, content="anonymise")
         db.session.commit()
 
     [access] = _accesses(app)
@@ -197,7 +197,7 @@ def test_an_erased_admin_is_no_longer_named_in_the_log(app, subject):
         admin = make_user(role=Role.ADMIN)
         admin_members.reveal(admin, db.session.get(User, subject), "login_ips", reason=REASON)
 
-        privacy.erase_now(admin, content="anonymise")
+        erasure.erase_now(admin, content="anonymise")
         db.session.commit()
 
     [access] = _accesses(app)

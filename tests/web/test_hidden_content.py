@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from forum.extensions import db
 from forum.models import Post, Role, User
-from forum.services import accounts, moderation, posting, privacy
+from forum.services import accounts, moderation, posting, restriction
 from forum.services.moderation import Grounds
 from tests import routes
 from tests.factories import make_thread, make_user, open_session
@@ -69,7 +69,7 @@ def secrets(app):
         moderation.hide_post(moderator, quoted, Grounds("Hors charte", "respect"))  # …then not
         moderation.reject_post(moderator, posts["refused"], Grounds("Doublon", "on_topic"))
         posting.delete_post(posts["deleted"].author, posts["deleted"])
-        privacy.restrict(admin, username="auteur-restricted", reason="Contestation en cours")
+        restriction.restrict(admin, username="auteur-restricted", reason="Contestation en cours")
         posts["pending_thread"] = db.session.get(Post, posting.first_post_id(waiting))
         return {
             "post_id": sorted(post.id for post in posts.values()),

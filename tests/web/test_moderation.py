@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import ModerationAction, Post, Report, Role
-from forum.services import accounts, moderation, privacy
+from forum.services import accounts, consents, erasure, exports, moderation
 from forum.services.moderation import Grounds
 from tests.factories import make_post, make_user, open_session
 
@@ -31,7 +31,7 @@ def test_moderation_pages_are_for_moderators_and_admins(login_as, client, role, 
 def reported(app):
     with app.app_context():
         author = make_user(username="auteur", email="auteur@exemple.fr")
-        privacy.set_consent(author, "email_notifications", True, via="test")
+        consents.set_consent(author, "email_notifications", True, via="test")
         post = make_post(author=author, body="Un message **désagréable**")
         return {
             "post": post.id,
@@ -163,13 +163,12 @@ def test_an_action_without_a_reason_is_refused(app_ctx, reported):
 
 
 def test_the_reporter_is_not_in_the_reported_members_export(app_ctx, reported):
-    from forum.services import privacy
 
     reporter = make_user(username="temoin", email="temoin@exemple.fr")
     post = db.session.get(Post, reported["post"])
     moderation.report_post(reporter, post, reason="spam", comment="Vu hier")
 
-    data = privacy.export_data(post.author)
+    data = exports.export_data(post.author)
 
     assert "temoin" not in str(data) and "Vu hier" not in str(data)
     assert "reports" not in data["tables"]
@@ -196,7 +195,6 @@ def test_the_model_refuses_a_coet_staff_moderator(app_ctx):
 
 
 def test_an_erased_reporter_and_moderator_leave_an_anonymous_log(app_ctx, reported, time_machine):
-    from forum.services import privacy
     from tests.factories import PASSWORD
 
     time_machine.move_to("2026-06-01 10:00", tick=True)
@@ -204,10 +202,10 @@ def test_an_erased_reporter_and_moderator_leave_an_anonymous_log(app_ctx, report
     author = post.author
     moderation.report_post(make_user(), post, reason="spam")
     moderation.hide_post(make_user(role=Role.MODERATOR), post, Grounds("Spam"))
-    privacy.schedule_erasure(author, password=PASSWORD, content="anonymise")
+    erasure.schedule_erasure(author, password=PASSWORD, content="anonymise")
     time_machine.shift(60 * 60 * 24 * 8)
 
-    privacy.run_due_erasures()
+    erasure.run_due_erasures()
 
     entry = db.session.scalar(select(ModerationAction))
     assert entry.member_id is None and entry.reason == "Spam"
@@ -261,7 +259,6 @@ def test_moderators_cannot_sanction_each_other_but_admins_can(app_ctx):
 
 
 def test_moderator_notes_are_for_moderators_and_in_the_members_export(app, login_as, client):
-    from forum.services import privacy
 
     with app.app_context():
         member = make_user(username="noemie")
@@ -272,7 +269,7 @@ def test_moderator_notes_are_for_moderators_and_in_the_members_export(app, login
 
     page = client.get("/mod/members/noemie").get_data(as_text=True)
     with app.app_context():
-        exported = str(privacy.export_data(accounts.get_user_by_username("noemie")))
+        exported = str(exports.export_data(accounts.get_user_by_username("noemie")))
 
     assert "Prévenue en privé le 3 mars" in page and "Prévenue en privé le 3 mars" in exported
     assert "noemie@exemple.fr" not in page  # moderators never see an e-mail address

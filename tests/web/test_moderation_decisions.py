@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Appeal, ModerationAction, Notification, Post, Role, Thread, Topic, User
-from forum.services import moderation, posting, privacy, taxonomy
+from forum.services import erasure, exports, moderation, posting, taxonomy
 from forum.services.moderation import Grounds
 from tests.factories import PASSWORD, make_post, make_thread, make_user, open_session
 
@@ -370,10 +370,10 @@ def test_erasure_removes_the_members_notifications_and_appeals(app_ctx, cast, ti
         db.session.get(User, cast["first"]), member, "warn", Grounds("Ton", "respect")
     )
     moderation.appeal(member, entry, text="Je conteste cet avertissement.")
-    privacy.schedule_erasure(member, password=PASSWORD, content="anonymise")
+    erasure.schedule_erasure(member, password=PASSWORD, content="anonymise")
     time_machine.shift(60 * 60 * 24 * 8)
 
-    privacy.run_due_erasures()
+    erasure.run_due_erasures()
 
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
@@ -429,7 +429,7 @@ def test_the_members_export_does_not_name_the_moderators(app_ctx, cast):
         db.session.get(User, cast["second"]), contest, decision="upheld", reason="Maintenu"
     )
 
-    tables = privacy.export_data(member)["tables"]
+    tables = exports.export_data(member)["tables"]
 
     assert tables["appeals"] and tables["moderation_actions"]
     for row in tables["moderation_actions"] + tables["appeals"]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Device
-from forum.services import privacy
+from forum.services import erasure
 from tests.factories import PASSWORD, make_user, open_session
 
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 Firefox/121.0"
@@ -178,7 +178,7 @@ def test_an_executed_erasure_leaves_no_device_behind(app, lea, time_machine):
     time_machine.move_to("2026-11-09 10:00")
 
     with app.app_context():
-        privacy.run_due_erasures()
+        erasure.run_due_erasures()
 
     assert not _signed_in(phone) and _device_ids(app, lea) == []
 

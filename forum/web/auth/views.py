@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from forum import ratelimits, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import limiter
-from forum.services import accounts, privacy
+from forum.services import accounts, erasure
 from forum.services import two_factor as two_factor_service
 from forum.web import current_actor, end_session, known_devices, safe_next, start_session
 from forum.web.auth.forms import (
@@ -157,7 +157,7 @@ def login():
 def _complete_login(user, *, remember: bool, destination: str):
     start_session(user, remember=remember)
     flash(_("Bienvenue, %(name)s.", name=user.username), "success")
-    if privacy.cancel_erasure_on_login(user):
+    if erasure.cancel_erasure_on_login(user):
         flash(_("Vous vous êtes connecté : l'effacement de votre compte est annulé."), "info")
     return known_devices.remember(redirect(destination), user.id)
 

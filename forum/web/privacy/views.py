@@ -20,7 +20,15 @@ from forum import policy, tokens
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import User
-from forum.services import privacy
+from forum.services import (
+    consents,
+    erasure,
+    exports,
+    restriction,
+    subject_requests,
+)
+from forum.services import legal_hold as held_data
+from forum.services import processing_register as register_of_processing
 from forum.web import current_actor, current_device_id, renew_session, safe_next
 from forum.web.forms import optional_int
 from forum.web.privacy.forms import (
@@ -45,12 +53,12 @@ def _centre(erase_form: EraseForm | None = None, status: int = 200):
     return (
         render_template(
             "privacy/centre.html",
-            exports=privacy.list_exports(actor),
-            erasure=privacy.pending_erasure(actor),
-            requests=privacy.list_requests(actor),
+            exports=exports.list_exports(actor),
+            erasure=erasure.pending_erasure(actor),
+            requests=subject_requests.list_requests(actor),
             erase_form=erase_form or EraseForm(),
             action_form=ActionForm(),
-            consents=privacy.consents(actor),
+            consents=consents.consents(actor),
         ),
         status,
     )
@@ -87,7 +95,7 @@ def ask_for_new_policies():
         "main.cookies",
     }:
         return None
-    if privacy.policies_to_accept(actor):
+    if consents.policies_to_accept(actor):
         return redirect(url_for("privacy.accept_policies", next=request.full_path))
     return None
 
@@ -99,7 +107,7 @@ def accept_policies():
     form = AcceptPoliciesForm()
     if form.validate_on_submit():
         try:
-            privacy.accept_policies(
+            consents.accept_policies(
                 actor, accepted=form.accept_terms.data, locale=str(get_locale())
             )
         except InvalidInput as error:
@@ -107,7 +115,7 @@ def accept_policies():
         else:
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     status = 400 if form.is_submitted() else 200
-    pending = privacy.policies_to_accept(actor)
+    pending = consents.policies_to_accept(actor)
     return render_template("privacy/accept.html", form=form, pending=pending), status
 
 
@@ -117,7 +125,7 @@ def set_consent():
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            privacy.set_consent(
+            consents.set_consent(
                 current_actor(),
                 form.purpose.data or "",
                 form.given.data == "1",
@@ -135,7 +143,7 @@ def set_consent():
 @login_required
 def request_export():
     if ActionForm().validate_on_submit():
-        archive = privacy.request_export(current_actor())
+        archive = exports.request_export(current_actor())
         if archive.status == "ready":
             flash(_("Votre archive est prête : vous avez reçu un e-mail."), "success")
         else:
@@ -146,7 +154,7 @@ def request_export():
 @bp.get("/me/privacy/export/<int:archive_id>")
 @login_required
 def download_export(archive_id: int):
-    path = privacy.archive_path(current_actor(), archive_id)
+    path = exports.archive_path(current_actor(), archive_id)
     if path is None or not path.exists():
         abort(404)
     return send_file(path, as_attachment=True, download_name="etabli-mes-donnees.zip")
@@ -158,7 +166,7 @@ def erase():
     form = EraseForm()
     if form.validate_on_submit():
         try:
-            privacy.schedule_erasure(
+            erasure.schedule_erasure(
                 current_actor(),
                 password=form.password.data or "",
                 content=form.content.data,
@@ -181,7 +189,7 @@ def erase():
 @bp.post("/me/privacy/erase/cancel")
 @login_required
 def cancel_own_erasure():
-    if ActionForm().validate_on_submit() and privacy.cancel_erasure_on_login(current_actor()):
+    if ActionForm().validate_on_submit() and erasure.cancel_erasure_on_login(current_actor()):
         flash(_("L'effacement de votre compte est annulé."), "success")
     return redirect(url_for("privacy.centre"))
 
@@ -193,7 +201,7 @@ def cancel_erasure(token: str):
     if not form.validate_on_submit():
         return render_template("privacy/cancel.html", form=form)
     try:
-        cancelled = privacy.cancel_erasure_by_token(token)
+        cancelled = erasure.cancel_erasure_by_token(token)
     except tokens.TokenInvalid:
         cancelled = False
     message = (
@@ -218,7 +226,8 @@ def requests_register():
     status = 200
     if form.validate_on_submit():
         try:
-            privacy.record_request(
+            subject_requests.record_request(
+                current_actor(),
                 kind=form.kind.data,
                 channel=form.channel.data,
                 received_on=form.received_on.data or "",
@@ -233,7 +242,7 @@ def requests_register():
     return (
         render_template(
             "privacy/requests.html",
-            requests=gdpr_requests.list_all(db.session),
+            requests=subject_requests.list_all(current_actor()),
             state=gdpr_requests.state,
             form=form,
             close_form=CloseRequestForm(),
@@ -256,7 +265,9 @@ def close_request(request_id: int):
     _require_admin()
     form = CloseRequestForm()
     if form.validate_on_submit():
-        privacy.close_request(_request(request_id), outcome=form.outcome.data or "")
+        subject_requests.close_request(
+            current_actor(), _request(request_id), outcome=form.outcome.data or ""
+        )
     return redirect(url_for("privacy.requests_register"))
 
 
@@ -267,7 +278,9 @@ def extend_request(request_id: int):
     form = ExtendRequestForm()
     if form.validate_on_submit():
         try:
-            privacy.extend_request(_request(request_id), reason=form.reason.data or "")
+            subject_requests.extend_request(
+                current_actor(), _request(request_id), reason=form.reason.data or ""
+            )
         except InvalidInput as error:
             flash(error.message, "error")
     return redirect(url_for("privacy.requests_register"))
@@ -277,7 +290,9 @@ def extend_request(request_id: int):
 @login_required
 def processing_register():
     _require_admin()
-    return render_template("privacy/register.html", markdown=privacy.register_markdown())
+    return render_template(
+        "privacy/register.html", markdown=register_of_processing.register_markdown()
+    )
 
 
 @bp.route("/admin/gdpr/legal-hold", methods=["GET", "POST"])
@@ -288,7 +303,7 @@ def legal_hold():
     status = 200
     if form.validate_on_submit():
         try:
-            privacy.request_hold_access(
+            held_data.request_hold_access(
                 current_actor(),
                 post_id=optional_int(form.post_id.data),
                 reason=form.reason.data or "",
@@ -306,7 +321,7 @@ def legal_hold():
         render_template(
             "privacy/legal_hold.html",
             form=form,
-            accesses=privacy.list_hold_accesses(),
+            accesses=held_data.list_hold_accesses(),
             action_form=ActionForm(),
         ),
         status,
@@ -326,7 +341,7 @@ def approve_hold_access(access_id: int):
     _require_admin()
     if ActionForm().validate_on_submit():
         try:
-            privacy.approve_hold_access(current_actor(), _access(access_id))
+            held_data.approve_hold_access(current_actor(), _access(access_id))
         except InvalidInput as error:
             flash(error.message, "error")
         else:
@@ -340,7 +355,7 @@ def reveal_hold(access_id: int):
     _require_admin()
     access = _access(access_id)
     try:
-        held = privacy.reveal_hold(current_actor(), access)
+        held = held_data.reveal_hold(current_actor(), access)
     except InvalidInput as error:
         flash(error.message, "error")
         return redirect(url_for("privacy.legal_hold"))
@@ -355,7 +370,7 @@ def restrictions():
     status = 200
     if form.validate_on_submit():
         try:
-            privacy.restrict(
+            restriction.restrict(
                 current_actor(), username=form.username.data or "", reason=form.reason.data or ""
             )
         except InvalidInput as error:
@@ -368,7 +383,7 @@ def restrictions():
         render_template(
             "privacy/restrictions.html",
             form=form,
-            members=privacy.list_restricted(),
+            members=restriction.list_restricted(),
             action_form=ActionForm(),
         ),
         status,
@@ -383,7 +398,7 @@ def lift_restriction(user_id: int):
     if member is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        privacy.lift_restriction(current_actor(), member)
+        restriction.lift_restriction(current_actor(), member)
         flash(_("La limitation est levée ; le membre en est informé."), "success")
     return redirect(url_for("privacy.restrictions"))
 
@@ -394,8 +409,8 @@ def review_tasks():
     _require_admin()
     return render_template(
         "privacy/review.html",
-        tasks=privacy.list_review_tasks(),
-        certificates=privacy.list_certificates(),
+        tasks=erasure.list_review_tasks(),
+        certificates=erasure.list_certificates(),
         action_form=ActionForm(),
     )
 
@@ -408,5 +423,5 @@ def resolve_review_task(task_id: int):
     if task is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        privacy.resolve_review_task(current_actor(), task)
+        erasure.resolve_review_task(current_actor(), task)
     return redirect(url_for("privacy.review_tasks"))

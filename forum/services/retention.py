@@ -1,4 +1,4 @@
-"""What the forum declares to gdpr/: its retention rules (the inventory is in the models)."""
+"""Retention: the forum's rules for each duration of the inventory, applied by gdpr/'s engine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import Device, LoginEvent, PersonalDataAccess, Post, PostRevision, User
 from forum.models.base import utcnow
-from forum.services import accounts, privacy
+from forum.services import accounts, erasure, exports
 from gdpr import retention
 from gdpr.models import (
     ConsentEvent,
@@ -52,7 +52,7 @@ def unverified_accounts(session: Session, cutoff: datetime, dry_run: bool) -> in
     ).all()
     if not dry_run:
         for user in users:
-            privacy.erase_now(user, content="delete")
+            erasure.erase_now(user, content="delete")
     return len(users)
 
 
@@ -72,7 +72,7 @@ def export_archives(session: Session, cutoff: datetime, dry_run: bool) -> int:
     due = select(ExportArchive).where(ExportArchive.requested_at < cutoff)
     if dry_run:
         return session.scalar(select(func.count()).select_from(due.subquery())) or 0
-    return privacy.delete_archives(due)
+    return exports.delete_archives(due)
 
 
 def inactive_warnings(session: Session, cutoff: datetime, dry_run: bool) -> int:
@@ -109,7 +109,7 @@ def inactive_accounts(session: Session, cutoff: datetime, dry_run: bool) -> int:
     ).all()
     if not dry_run:
         for user in users:
-            privacy.erase_now(user, content="anonymise")
+            erasure.erase_now(user, content="anonymise")
     return len(users)
 
 

@@ -1,0 +1,93 @@
+"""French words (and their English translations) for the code values people read: roles,
+request kinds and states, legal bases, data categories, purposes of the inventory.
+
+Code values stay in the database and in `data.json`; pages, mails and the readable export
+show these labels. A test fails when a value of the inventory has no label here.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "member": _l("membre"),
+    "moderator": _l("modérateur ou modératrice"),
+    "admin": _l("administrateur ou administratrice"),
+    "coet_staff": _l("personnel du COET-MOF"),
+}
+REQUEST_KINDS = {
+    "access": _l("accès (article 15)"),
+    "rectification": _l("rectification (article 16)"),
+    "erasure": _l("effacement (article 17)"),
+    "portability": _l("portabilité (article 20)"),
+    "restriction": _l("limitation (article 18)"),
+    "objection": _l("opposition (article 21)"),
+}
+REQUEST_CHANNELS = {
+    "self-service": _l("en ligne, depuis le centre de confidentialité"),
+    "letter": _l("courrier"),
+    "e-mail": _l("e-mail"),
+    "in-person": _l("en personne"),
+}
+REQUEST_STATES = {
+    "open": _l("en cours"),
+    "due-soon": _l("à rendre sous 7 jours"),
+    "overdue": _l("en retard"),
+    "closed": _l("close"),
+    "done": _l("traitée"),
+    "withdrawn": _l("retirée"),
+}
+BASES = {
+    "contract": _l("exécution des conditions d'utilisation (article 6.1.b)"),
+    "consent": _l("consentement (article 6.1.a)"),
+    "legal_obligation": _l("obligation légale (article 6.1.c)"),
+    "legitimate_interest": _l("intérêt légitime (article 6.1.f)"),
+}
+CATEGORIES = {
+    "access log": _l("journal des accès"),
+    "account": _l("compte"),
+    "connection": _l("connexion"),
+    "consent": _l("consentements"),
+    "contact": _l("coordonnées"),
+    "content": _l("contenus publiés"),
+    "identity": _l("identité"),
+    "legal": _l("procédure"),
+    "moderation": _l("modération"),
+    "preference": _l("préférences"),
+    "profile": _l("profil"),
+    "security": _l("sécurité"),
+}
+PURPOSES = {
+    "account": _l("tenue du compte"),
+    "account and attribution": _l("tenue du compte et signature des messages"),
+    "account and notifications": _l("tenue du compte et envoi des e-mails"),
+    "account security": _l("sécurité du compte"),
+    "accountability of access to held data": _l(
+        "traçabilité des accès aux données d'identification conservées"
+    ),
+    "accountability of access to personal data": _l(
+        "traçabilité des accès des administrateurs aux données personnelles"
+    ),
+    "attribution": _l("signature des contenus"),
+    "authentication": _l("authentification"),
+    "handling data-subject requests": _l("traitement des demandes sur vos données"),
+    "identification of content authors (LCEN, décret 2021-1362)": _l(
+        "identification des auteurs de contenus (LCEN, décret 2021-1362)"
+    ),
+    "interface language": _l("langue de l'interface"),
+    "member profile": _l("profil du membre"),
+    "moderation": _l("modération"),
+    "notification": _l("notifications"),
+    "optional purposes chosen": _l("choix des usages facultatifs"),
+    "proof of consent and of acceptance of the terms": _l(
+        "preuve des consentements et de l'acceptation des conditions"
+    ),
+    "publication": _l("publication des messages"),
+    "restriction of processing": _l("limitation du traitement"),
+    "signed-in devices": _l("appareils connectés"),
+}
+
+
+def label(table: dict, value: str) -> str:
+    """The label of VALUE in TABLE, or VALUE itself (never a blank)."""
+    return str(table.get(value, value))

@@ -1,0 +1,99 @@
+"""Consents to optional purposes, and acceptance of new policy versions."""
+
+from __future__ import annotations
+
+import logging
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from forum import documents
+from forum.errors import InvalidInput
+from forum.extensions import db
+from forum.models import (
+    User,
+)
+from gdpr import consent
+from gdpr.models import (
+    ConsentEvent,
+)
+
+log = logging.getLogger(__name__)
+
+
+# Optional purposes: each has its own consent, off by default, withdrawable in one click.
+PURPOSES = {
+    "email_notifications": "notify_by_email",
+    "directory": "in_directory",
+    "profile.display_name": "show_display_name",
+    "profile.trades": "show_trades",
+    "profile.region": "show_region",
+    "profile.edition": "show_edition",
+    "profile.bio": "show_bio",
+}
+POLICIES = (("terms", "terms"), ("privacy_policy", "privacy"))
+
+
+def consents(user: User) -> dict[str, bool]:
+    """Whether USER consents to each optional purpose now."""
+    return {purpose: getattr(user, attribute) for purpose, attribute in PURPOSES.items()}
+
+
+def record_consent(user: User, purpose: str, given: bool, *, via: str, locale: str = "fr") -> None:
+    """Append the proof of a consent given or withdrawn, with the policy text shown then."""
+    policy_text = documents.get("privacy", locale)
+    consent.record(
+        db.session,
+        subject_ref=user.subject_ref,
+        purpose=purpose,
+        given=given,
+        via=via,
+        document_version=policy_text.version,
+        text_hash=policy_text.text_hash,
+    )
+
+
+def set_consent(actor: User, purpose: str, given: bool, *, via: str, locale: str = "fr") -> None:
+    """Give or withdraw consent to PURPOSE: effective at once, logged, account untouched."""
+    if purpose not in PURPOSES:
+        raise InvalidInput("purpose", _("Ce choix n'existe pas."))
+    if getattr(actor, PURPOSES[purpose]) != given:
+        setattr(actor, PURPOSES[purpose], given)
+        record_consent(actor, purpose, given, via=via, locale=locale)
+    db.session.commit()
+
+
+def policies_to_accept(user: User) -> list[str]:
+    """The policy documents (terms, privacy) whose current version USER has not accepted."""
+    events = db.session.execute(
+        select(ConsentEvent.purpose, ConsentEvent.document_version).where(
+            ConsentEvent.subject_ref == user.subject_ref,
+            ConsentEvent.purpose.in_([purpose for purpose, _ in POLICIES]),
+            ConsentEvent.given.is_(True),
+        )
+    ).all()
+    accepted = {(purpose, version) for purpose, version in events}
+    return [
+        name for purpose, name in POLICIES if (purpose, documents.get(name).version) not in accepted
+    ]
+
+
+def accept_policies(actor: User, *, accepted: bool, locale: str = "fr") -> None:
+    """Record ACTOR's acceptance of the current terms and privacy policy."""
+    if not accepted:
+        raise InvalidInput(
+            "accept_terms",
+            _("Pour continuer à publier, acceptez les nouvelles conditions."),
+        )
+    for purpose, name in POLICIES:
+        document = documents.get(name, locale)
+        consent.record(
+            db.session,
+            subject_ref=actor.subject_ref,
+            purpose=purpose,
+            given=True,
+            via="policy-update-form",
+            document_version=document.version,
+            text_hash=document.text_hash,
+        )
+    db.session.commit()

@@ -1,0 +1,206 @@
+"""Access and portability (art. 15, 20): the member's archive, built as a job."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from forum import jobs
+from forum.extensions import db
+from forum.links import absolute_url
+from forum.models import (
+    Post,
+    PostRevision,
+    User,
+)
+from forum.models.base import utcnow
+from forum.services import accounts, subject_requests
+from gdpr import consent, export
+from gdpr import requests as gdpr_requests
+from gdpr.models import (
+    ExportArchive,
+    SubjectRequest,
+)
+from gdpr.models import metadata as gdpr_metadata
+
+log = logging.getLogger(__name__)
+
+
+def exports_folder() -> Path:
+    return Path(current_app.instance_path) / "exports"
+
+
+def list_exports(user: User) -> list[ExportArchive]:
+    query = select(ExportArchive).where(ExportArchive.subject_ref == user.subject_ref)
+    return list(db.session.scalars(query.order_by(ExportArchive.id.desc())))
+
+
+def request_export(actor: User) -> ExportArchive:
+    """Record the request and build the archive (a job); the member is told when it is ready."""
+    stale = utcnow() - timedelta(hours=1)  # a job that never finished must not block a new one
+    pending = [a for a in list_exports(actor) if a.status == "pending" and a.requested_at > stale]
+    if pending:
+        return pending[0]
+    request = gdpr_requests.record(
+        db.session, kind="access", channel="self-service", subject_ref=actor.subject_ref
+    )
+    archive = ExportArchive(
+        subject_ref=actor.subject_ref,
+        request_id=request.id,
+        status="pending",
+        requested_at=utcnow(),
+    )
+    db.session.add(archive)
+    db.session.commit()
+    jobs.enqueue("build_export", archive_id=archive.id)
+    return archive
+
+
+def export_data(user: User) -> dict[str, Any]:
+    """Everything the forum holds on USER, as `data.json` describes it (schema version 1)."""
+    posts = db.session.scalars(
+        select(Post).where(Post.author_id == user.id).order_by(Post.id)
+    ).all()
+    revisions = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id.in_([p.id for p in posts]))
+    ).all()
+    by_post: dict[int, list] = {}
+    for revision in revisions:
+        by_post.setdefault(revision.post_id, []).append(
+            {"source": revision.source, "replaced_at": revision.created_at}
+        )
+    return {
+        "schema_version": export.SCHEMA_VERSION,
+        "generated_at": utcnow(),
+        "account": {
+            "username": user.username,
+            "email": accounts.email_of(user),
+            "role": user.role.value,
+            "created_at": user.created_at,
+        },
+        "posts": [
+            {
+                "id": post.id,
+                "thread_id": post.thread_id,
+                "thread_title": post.thread.title,
+                "created_at": post.created_at,
+                "edited_at": post.edited_at,
+                "deleted_at": post.deleted_at,
+                "source": post.source,
+                "revisions": by_post.get(post.id, []),
+            }
+            for post in posts
+        ],
+        "logins": [
+            {"at": at, "ip": ip, "kind": kind}
+            for at, ip, kind in accounts.list_logins(user, limit=1000)
+        ],
+        "requests": [
+            {
+                "kind": r.kind,
+                "channel": r.channel,
+                "received_at": r.received_at,
+                "due_at": r.due_at,
+                "status": r.status,
+                "outcome": r.outcome,
+            }
+            for r in subject_requests.list_requests(user)
+        ],
+        "consents": [
+            {
+                "purpose": e.purpose,
+                "given": e.given,
+                "document_version": e.document_version,
+                "text_hash": e.text_hash,
+                "via": e.via,
+                "at": e.at,
+            }
+            for e in consent.history(db.session, user.subject_ref)
+        ],
+        # Every personal column of every table, as the inventory declares them.
+        "tables": export.collect(db.session, db.metadata.sorted_tables, user.id)
+        | export.collect(db.session, gdpr_metadata.sorted_tables, user.subject_ref),
+    }
+
+
+def build_export(*, archive_id: int) -> None:
+    """Write the ZIP (data.json, schema.json, index.html, posts/*.md) and tell its owner."""
+    try:
+        _build_export(archive_id)
+    except Exception:
+        db.session.rollback()
+        archive = db.session.get(ExportArchive, archive_id)
+        if archive is not None:
+            archive.status = "failed"
+            db.session.commit()
+        log.exception("export %s failed", archive_id)
+        raise
+
+
+def _build_export(archive_id: int) -> None:
+    archive = db.session.get(ExportArchive, archive_id)
+    if archive is None or archive.status != "pending":
+        return
+    user = db.session.get(User, int(archive.subject_ref))
+    if user is None:
+        archive.status = "cancelled"
+        db.session.commit()
+        return
+    data = export_data(user)
+    files = {
+        "data.json": export.to_json(data),
+        "schema.json": (Path(__file__).parent.parent / "data" / "export-schema.json").read_text(),
+        "index.html": render_template("privacy/export_index.html", data=data),
+    }
+    for post in data["posts"]:
+        files[f"posts/{post['id']}.md"] = _post_markdown(post)
+    archive.filename = f"{secrets.token_hex(16)}.zip"
+    export.write_zip(exports_folder() / archive.filename, files)
+    now = utcnow()
+    archive.status, archive.ready_at = "ready", now
+    archive.expires_at = now + timedelta(
+        days=current_app.config["GDPR_RETENTION"]["export_archive"]
+    )
+    request = db.session.get(SubjectRequest, archive.request_id) if archive.request_id else None
+    if request is not None:
+        gdpr_requests.close(request, outcome="archive ready")
+    db.session.commit()
+    accounts.notify(
+        user,
+        "export_ready",
+        url=absolute_url("privacy.download_export", archive_id=archive.id),
+        expires_at=archive.expires_at,
+    )
+
+
+def _post_markdown(post: dict[str, Any]) -> str:
+    title = post["thread_title"].replace('"', "'")
+    created = post["created_at"].isoformat()
+    return f'---\nthread: "{title}"\ncreated_at: {created}\n---\n\n{post["source"]}\n'
+
+
+def archive_path(actor: User, archive_id: int) -> Path | None:
+    """The file of ACTOR's ready archive; None for a missing, expired or someone else's one
+    (the same answer, so that ids of other members' archives are not told apart)."""
+    archive = db.session.get(ExportArchive, archive_id)
+    if archive is None or archive.subject_ref != actor.subject_ref or archive.status != "ready":
+        return None
+    if archive.expires_at is None or archive.expires_at < utcnow():
+        return None
+    return exports_folder() / archive.filename
+
+
+def delete_archives(query) -> int:
+    """Delete the archives QUERY selects, files and rows."""
+    archives = db.session.scalars(query).all()
+    for archive in archives:
+        if archive.filename:
+            (exports_folder() / archive.filename).unlink(missing_ok=True)
+        db.session.delete(archive)
+    return len(archives)
