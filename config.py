@@ -30,6 +30,7 @@ RETENTION_DEFAULTS = {
     "consent_proof": 1826,  # 5 years after the end of the relationship
     "outbox": 30,  # .eml files written when no SMTP server is configured
     "device": 30,  # a signed-in device unused this long is signed out and forgotten
+    "tombstone": 365,  # as long as the oldest backup that may be restored
 }
 
 # Argon2id parameters: argon2-cffi's RFC 9106 "low memory" profile.

@@ -51,8 +51,10 @@ def gdpr_register() -> None:
 
 @gdpr_cli.command("rotate-keys")
 def gdpr_rotate_keys() -> None:
-    """Re-encrypt every e-mail address under the first key of DATA_KEYS."""
-    click.echo(f"Addresses re-encrypted: {accounts.rotate_keys()}.")
+    """Re-encrypt every encrypted column under the first key of DATA_KEYS."""
+    counts = accounts.rotate_keys()
+    for column, count in counts.items():
+        click.echo(f"Re-encrypted {count:>6}  {column}")
 
 
 @jobs_cli.command("worker")

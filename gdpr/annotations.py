@@ -1,4 +1,10 @@
-"""How a column declares whether it holds personal data, where the column is defined."""
+"""How a column declares whether it holds personal data, where the column is defined.
+
+A table names the column that links its rows to their data subject in
+`info={"subject": "<column>"}`. Beside it, `info={"refs": [...]}` names other columns holding a
+subject's opaque reference (gdpr/'s own tables), and `info={"content_of": "<column>"}` says the
+table's content belongs to the subject of the row that column points at (a post's history).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,19 @@ from typing import Any
 
 
 class Erase(StrEnum):
-    DELETE = "delete"  # value or row removed
-    ANONYMISE = "anonymise"  # replaced by a neutral value ("Ancien membre")
-    HOLD = "hold"  # kept under legal hold, purged by retention
+    """What erasure (art. 17) does to a column, for the rows of the subject being erased."""
+
+    # Removed: on the subject column, the whole row; elsewhere the value (NULL, or the
+    # placeholder, or the type's empty value).
+    DELETE = "delete"
+    # The row stays without the person: a reference becomes NULL; any other value becomes its
+    # placeholder, or stays as it is when it names nobody once dissociated.
+    ANONYMISE = "anonymise"
+    # Kept, on a stated legal basis, until its retention ends (retention purges it).
+    HOLD = "hold"
+    # What the member published: kept without their name, or removed as DELETE does, as the
+    # member chose when asking for the erasure.
+    CONTENT = "content"
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,8 @@ class PersonalData:
     retention: str  # key of a retention duration in configuration
     erase: Erase = Erase.DELETE
     export: bool = True
+    encrypted: bool = False  # ciphertext under the data keys: re-encrypted by key rotation
+    placeholder: str | None = None  # the neutral value that replaces it on erasure
 
 
 def personal(category: str, **details: Any) -> dict[str, Any]:
@@ -31,3 +49,9 @@ def personal(category: str, **details: Any) -> dict[str, Any]:
 def not_personal() -> dict[str, Any]:
     """Column info for data that identifies nobody."""
     return {"personal": None}
+
+
+def of(column: Any) -> PersonalData | None:
+    """The declaration of COLUMN, or None when it is not personal data."""
+    data = column.info.get("personal")
+    return data if isinstance(data, PersonalData) else None

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy import Column, MetaData, select, update
+from sqlalchemy.orm import Session
+
+from gdpr.annotations import of
 
 
 class Vault:
@@ -37,3 +41,42 @@ class Vault:
     def blind_index(self, value: str) -> str:
         """Keyed hash of VALUE: equality look-ups and uniqueness without the plaintext."""
         return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def encrypted_columns(metadatas: Iterable[MetaData]) -> list[Column]:
+    """Every column the inventory declares encrypted under the data keys."""
+    return [
+        column
+        for metadata in metadatas
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if (data := of(column)) is not None and data.encrypted
+    ]
+
+
+def rotate_columns(
+    session: Session, metadatas: Iterable[MetaData], vault: Vault, *, batch: int = 500
+) -> dict[str, int]:
+    """Re-encrypt every value of every encrypted column under the primary key, a batch of rows
+    per commit (no downtime): counts per column."""
+    counts = {}
+    for column in encrypted_columns(metadatas):
+        table = column.table
+        (key,) = table.primary_key.columns
+        counts[f"{table.name}.{column.name}"] = rotated = 0
+        last = None
+        while True:
+            query = select(key, column).where(column.is_not(None)).order_by(key).limit(batch)
+            if last is not None:
+                query = query.where(key > last)
+            rows = session.execute(query).all()
+            if not rows:
+                break
+            for row_key, value in rows:
+                fresh = vault.rotate(value)
+                session.execute(update(table).where(key == row_key).values({column: fresh}))
+            session.commit()
+            rotated += len(rows)
+            last = rows[-1][0]
+        counts[f"{table.name}.{column.name}"] = rotated
+    return counts

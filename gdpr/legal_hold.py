@@ -52,12 +52,3 @@ def reveal(
     session.add(HoldReading(access_id=access.id, reader_ref=reader_ref, at=now))
     records = session.scalars(select(HoldRecord).where(HoldRecord.item == access.item))
     return [(vault.decrypt(held.ip_encrypted), held.at) for held in records]
-
-
-def rotate(session: Session, vault: Vault) -> int:
-    """Re-encrypt every held address under the primary key."""
-    rotated = 0
-    for held in session.scalars(select(HoldRecord)):
-        held.ip_encrypted = vault.rotate(held.ip_encrypted)
-        rotated += 1
-    return rotated

@@ -91,6 +91,14 @@ SUBJECT = personal(
 )
 
 
+REQUEST_DETAILS = personal(
+    "identity",
+    purpose="handling data-subject requests",
+    basis="legal_obligation",
+    retention="consent_proof",
+)
+
+
 class SubjectRequest(Base):
     """A data-subject request (art. 15 to 21), with its statutory due date (art. 12(3))."""
 
@@ -107,11 +115,20 @@ class SubjectRequest(Base):
     status: Mapped[str] = mapped_column(String(20), default="open", info=NONE)
     outcome: Mapped[str | None] = mapped_column(String(500), info=NONE)
     closed_at: Mapped[datetime | None] = mapped_column(info=NONE)
-    # Free text an admin types for a request by letter: who and how to answer (personal).
-    details: Mapped[str | None] = mapped_column(String(1000), info=SUBJECT)
+    # Free text an admin types for a request by letter: who and how to answer; it goes with
+    # the member, the request's proof stays.
+    details: Mapped[str | None] = mapped_column(String(1000), info=REQUEST_DETAILS)
 
     def __repr__(self) -> str:
         return f"<SubjectRequest {self.id} {self.kind} {self.status}>"
+
+
+ARCHIVE = personal(
+    "identity",
+    purpose="handling data-subject requests",
+    basis="legal_obligation",
+    retention="export_archive",
+)
 
 
 class ExportArchive(Base):
@@ -121,7 +138,7 @@ class ExportArchive(Base):
     __table_args__ = {"info": {"subject": "subject_ref"}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
-    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=SUBJECT)
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=ARCHIVE)
     request_id: Mapped[int | None] = mapped_column(info=NONE)
     status: Mapped[str] = mapped_column(String(20), default="pending", info=NONE)
     requested_at: Mapped[datetime] = mapped_column(info=NONE)
@@ -169,13 +186,26 @@ class ErasureCertificate(Base):
         return f"<ErasureCertificate {self.id}>"
 
 
+# A keyed hash of the address is pseudonymous data: kept as long as a backup holding the member
+# may be restored, so that the erasure can be applied again (art. 17, 5(1)(e)).
+TOMBSTONE = personal(
+    "identity",
+    purpose="keeping erasures after a backup is restored",
+    basis="legal_obligation",
+    retention="tombstone",
+    erase=Erase.HOLD,
+    export=False,
+)
+
+
 class Tombstone(Base):
     """A keyed hash of an erased member's identifier: erase again after a backup restore."""
 
     __tablename__ = "gdpr_tombstones"
+    __table_args__ = {"info": {"unlinked": "a keyed hash of an address: no member to link it to"}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
-    digest: Mapped[str] = mapped_column(String(64), unique=True, info=NONE)
+    digest: Mapped[str] = mapped_column(String(64), unique=True, info=TOMBSTONE)
     content: Mapped[str] = mapped_column(String(20), default="anonymise", info=NONE)
     erased_at: Mapped[datetime] = mapped_column(info=NONE)
 
@@ -222,6 +252,15 @@ HELD = personal(
     erase=Erase.HOLD,
     export=False,
 )
+HELD_ENCRYPTED = personal(
+    "connection",
+    purpose="identification of content authors (LCEN, décret 2021-1362)",
+    basis="legal_obligation",
+    retention="legal_hold",
+    erase=Erase.HOLD,
+    export=False,
+    encrypted=True,
+)
 ADMIN = personal(
     "identity",
     purpose="accountability of access to held data",
@@ -244,7 +283,7 @@ class HoldRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
     subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=HELD)
     item: Mapped[str] = mapped_column(String(64), index=True, info=NONE)  # e.g. "post:42"
-    ip_encrypted: Mapped[str] = mapped_column(String(500), info=HELD)
+    ip_encrypted: Mapped[str] = mapped_column(String(500), info=HELD_ENCRYPTED)
     at: Mapped[datetime] = mapped_column(index=True, info=HELD)
 
     def __repr__(self) -> str:
@@ -255,7 +294,7 @@ class HoldAccess(Base):
     """A request to read held data: one admin asks with a reason, another approves; all logged."""
 
     __tablename__ = "gdpr_hold_access"
-    __table_args__ = {"info": {"subject": "requested_by_ref"}}
+    __table_args__ = {"info": {"subject": "requested_by_ref", "refs": ["approved_by_ref"]}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
     item: Mapped[str] = mapped_column(String(64), info=NONE)

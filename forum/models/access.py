@@ -23,6 +23,15 @@ ACCESS = personal(
     retention="consent_proof",
     erase=Erase.ANONYMISE,
 )
+# Why the admin looked may name the member: it goes with them, the proof of the access stays.
+ACCESS_REASON = personal(
+    "access log",
+    purpose="accountability of access to personal data",
+    basis="legal_obligation",
+    retention="consent_proof",
+    erase=Erase.ANONYMISE,
+    placeholder="[motif retiré : membre effacé]",
+)
 # Who looked is the admin's data, a third party's for the member: left out of their export.
 ACCESS_ADMIN = personal(
     "identity",
@@ -46,7 +55,7 @@ class PersonalDataAccess(Base):
         ForeignKey("users.id"), index=True, info=ACCESS
     )  # the member whose data was seen; NULL once they are erased
     field: Mapped[str] = mapped_column(String(20), info=ACCESS)  # "email" or "login_ips"
-    reason: Mapped[str] = mapped_column(Text, info=ACCESS)
+    reason: Mapped[str] = mapped_column(Text, info=ACCESS_REASON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, info=ACCESS)
 
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_id])

@@ -90,12 +90,14 @@ class ModerationAction(Base):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, info=MODERATION
     )  # the member concerned
-    action: Mapped[str] = mapped_column(String(30), info=NOT_PERSONAL)
-    target: Mapped[str] = mapped_column(String(40), info=NOT_PERSONAL)  # "post:12", "thread:3"
+    # What was decided about the member, and on what: their data (in their export). A target
+    # "user:<id>" names them: the erasure rewrites it (forum/privacy.py).
+    action: Mapped[str] = mapped_column(String(30), info=MODERATION)
+    target: Mapped[str] = mapped_column(String(40), info=MODERATION)  # "post:12", "user:3"
     reason: Mapped[str] = mapped_column(Text, info=MODERATION)
     # The statement of reasons: which rule of the charter, and how the matter came to light.
-    rule: Mapped[str | None] = mapped_column(String(30), info=NOT_PERSONAL)
-    detection: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
+    rule: Mapped[str | None] = mapped_column(String(30), info=MODERATION)
+    detection: Mapped[str | None] = mapped_column(String(20), info=MODERATION)
     ends_at: Mapped[datetime | None] = mapped_column(info=MODERATION)  # of a suspension or ban
     created_at: Mapped[datetime] = mapped_column(index=True, info=MODERATION)
 

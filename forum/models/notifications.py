@@ -28,7 +28,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=NOTICE)
-    kind: Mapped[str] = mapped_column(String(30), info=not_personal())
+    kind: Mapped[str] = mapped_column(String(30), info=NOTICE)  # what the member was told of
     action_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderation_actions.id"), index=True, info=not_personal()
     )

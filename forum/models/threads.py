@@ -20,10 +20,48 @@ NOT_PERSONAL = not_personal()
 AUTHOR = personal(
     "identity", purpose="attribution", basis="contract", retention="account", erase=Erase.ANONYMISE
 )
-WRITING = personal("content", purpose="publication", basis="contract", retention="account")
+# What the member wrote: kept without their name, or emptied, as they choose on erasure.
+WRITING = personal(
+    "content", purpose="publication", basis="contract", retention="account", erase=Erase.CONTENT
+)
+# When it was written: names nobody once the author is gone.
+WRITTEN_AT = personal(
+    "content", purpose="publication", basis="contract", retention="account", erase=Erase.ANONYMISE
+)
 # Derived from the source: erased with it, not exported twice.
 RENDERED = personal(
-    "content", purpose="publication", basis="contract", retention="account", export=False
+    "content",
+    purpose="publication",
+    basis="contract",
+    retention="account",
+    erase=Erase.CONTENT,
+    export=False,
+)
+TITLE = personal(
+    "content",
+    purpose="publication",
+    basis="contract",
+    retention="account",
+    erase=Erase.CONTENT,
+    placeholder="Discussion d'un ancien membre",
+)
+# The title, as spelled in the address.
+TITLE_SLUG = personal(
+    "content",
+    purpose="publication",
+    basis="contract",
+    retention="account",
+    erase=Erase.CONTENT,
+    export=False,
+    placeholder="discussion",
+)
+# A moderator's words shown with the post (why it was hidden, edited or deleted).
+MODERATION_TEXT = personal(
+    "moderation",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="account",
+    erase=Erase.ANONYMISE,
 )
 
 # Which moderator acted is their data, not the member's (left out of the export, art. 15(4)).
@@ -51,11 +89,11 @@ class Thread(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
-    title: Mapped[str] = mapped_column(String(150), info=WRITING)
-    slug: Mapped[str] = mapped_column(String(80), info=NOT_PERSONAL)
+    title: Mapped[str] = mapped_column(String(150), info=TITLE)
+    slug: Mapped[str] = mapped_column(String(80), info=TITLE_SLUG)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True, info=NOT_PERSONAL)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, info=AUTHOR)
-    created_at: Mapped[datetime] = mapped_column(info=WRITING)
+    created_at: Mapped[datetime] = mapped_column(info=WRITTEN_AT)
     # Denormalised for the lists, kept exact in the transaction of every write.
     post_count: Mapped[int] = mapped_column(default=0, info=NOT_PERSONAL)
     last_posted_at: Mapped[datetime] = mapped_column(info=NOT_PERSONAL)
@@ -101,8 +139,8 @@ class Post(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, info=AUTHOR)
     source: Mapped[str] = mapped_column(Text, info=WRITING)
     html: Mapped[str] = mapped_column(Text, info=RENDERED)
-    created_at: Mapped[datetime] = mapped_column(info=WRITING)
-    edited_at: Mapped[datetime | None] = mapped_column(info=WRITING)
+    created_at: Mapped[datetime] = mapped_column(info=WRITTEN_AT)
+    edited_at: Mapped[datetime | None] = mapped_column(info=WRITTEN_AT)
     # Soft delete: the placeholder stays in the thread; retention purges the text later.
     deleted_at: Mapped[datetime | None] = mapped_column(index=True, info=NOT_PERSONAL)
     quoted_post_id: Mapped[int | None] = mapped_column(
@@ -111,9 +149,9 @@ class Post(Base):
     # Hidden by a moderator: a placeholder with the reason; the author and moderators still see it.
     hidden_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATED_BY)
-    hidden_reason: Mapped[str | None] = mapped_column(String(500), info=NOT_PERSONAL)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500), info=MODERATION_TEXT)
     # A moderator's word on their edit or deletion of the post, shown with it.
-    moderation_note: Mapped[str | None] = mapped_column(String(500), info=NOT_PERSONAL)
+    moderation_note: Mapped[str | None] = mapped_column(String(500), info=MODERATION_TEXT)
     # A new member's post waiting for a moderator: seen by its author and the moderators only.
     pending_at: Mapped[datetime | None] = mapped_column(index=True, info=NOT_PERSONAL)
     # Optimistic locking: two edits of the same version cannot both win silently.
@@ -145,7 +183,8 @@ class PostRevision(Base):
     """A former version of a post, kept when it is edited."""
 
     __tablename__ = "post_revisions"
-    __table_args__ = {"info": {"subject": "editor_id"}}
+    # Who edited is the editor's data; the former text belongs to the post's author.
+    __table_args__ = {"info": {"subject": "editor_id", "content_of": "post_id"}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
     post_id: Mapped[int] = mapped_column(
@@ -153,7 +192,7 @@ class PostRevision(Base):
     )
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=AUTHOR)
     source: Mapped[str] = mapped_column(Text, info=WRITING)
-    created_at: Mapped[datetime] = mapped_column(info=WRITING)  # when this version was replaced
+    created_at: Mapped[datetime] = mapped_column(info=WRITTEN_AT)  # when this version was replaced
 
     editor: Mapped[User | None] = relationship()
 

@@ -24,6 +24,14 @@ IDENTITY = personal(
     "identity", purpose="account and attribution", basis="contract", retention="account"
 )
 # The ciphertext and its look-up hash: the export gives the address itself instead.
+CONTACT_ENCRYPTED = personal(
+    "contact",
+    purpose="account and notifications",
+    basis="contract",
+    retention="account",
+    export=False,
+    encrypted=True,
+)
 CONTACT_STORED = personal(
     "contact",
     purpose="account and notifications",
@@ -33,6 +41,18 @@ CONTACT_STORED = personal(
 )
 SECURITY = personal(
     "security", purpose="authentication", basis="contract", retention="account", export=False
+)
+SECURITY_ENCRYPTED = personal(
+    "security",
+    purpose="authentication",
+    basis="contract",
+    retention="account",
+    export=False,
+    encrypted=True,
+)
+# The account's number: how the rest of the data points at the member.
+ACCOUNT_KEY = personal(
+    "identity", purpose="account", basis="contract", retention="account", export=False
 )
 ACCOUNT = personal("account", purpose="account", basis="contract", retention="account")
 PREFERENCE = personal(
@@ -68,12 +88,12 @@ class User(Base):
     # proofs kept after erasure (consents, requests) refer to it.
     __table_args__ = {"info": {"subject": "id"}, "sqlite_autoincrement": True}
 
-    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    id: Mapped[int] = mapped_column(primary_key=True, info=ACCOUNT_KEY)
     username: Mapped[str] = mapped_column(String(30), info=IDENTITY)
     # Look-alike-proof form of the username (case, accents, confusable digits): unique.
     username_key: Mapped[str] = mapped_column(String(60), unique=True, info=IDENTITY)
     # The e-mail address is stored encrypted; the keyed hash serves look-ups and uniqueness.
-    email_encrypted: Mapped[str] = mapped_column(Text, info=CONTACT_STORED)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=CONTACT_ENCRYPTED)
     email_hash: Mapped[str] = mapped_column(String(64), unique=True, info=CONTACT_STORED)
     password_hash: Mapped[str] = mapped_column(String(255), info=SECURITY)
     role: Mapped[Role] = mapped_column(
@@ -119,7 +139,7 @@ class User(Base):
     show_bio: Mapped[bool] = mapped_column(default=False, server_default=false(), info=VISIBILITY)
 
     # Two-factor authentication (TOTP): the secret encrypted, recovery codes as hashes.
-    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500), info=SECURITY)
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500), info=SECURITY_ENCRYPTED)
     two_factor_enabled_at: Mapped[datetime | None] = mapped_column(info=SECURITY)
     recovery_codes: Mapped[str | None] = mapped_column(Text, info=SECURITY)  # JSON of SHA-256
     # The last time step whose code was accepted: a code works once (no replay in its window).
@@ -201,6 +221,7 @@ LOGIN_STORED = personal(
     basis="legitimate_interest",
     retention="login_history",
     export=False,  # the export gives the address decrypted
+    encrypted=True,
 )
 
 
@@ -230,6 +251,14 @@ DEVICE = personal("connection", purpose="signed-in devices", basis="contract", r
 DEVICE_SECRET = personal(
     "security", purpose="signed-in devices", basis="contract", retention="device", export=False
 )
+DEVICE_ENCRYPTED = personal(
+    "security",
+    purpose="signed-in devices",
+    basis="contract",
+    retention="device",
+    export=False,
+    encrypted=True,
+)
 
 
 class Device(Base):
@@ -254,7 +283,7 @@ class Device(Base):
     remembered: Mapped[bool] = mapped_column(default=False, info=DEVICE)
     # A two-factor secret being enrolled from this device (never in the cookie), encrypted:
     # only this device can confirm it, and only for a few minutes.
-    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(500), info=DEVICE_SECRET)
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(500), info=DEVICE_ENCRYPTED)
     totp_pending_at: Mapped[datetime | None] = mapped_column(info=DEVICE_SECRET)
 
     user: Mapped[User] = relationship()

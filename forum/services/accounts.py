@@ -20,8 +20,9 @@ from forum.links import absolute_url
 from forum.models import LoginEvent, Role, User
 from forum.models.base import utcnow
 from forum.services import devices
-from gdpr import consent, legal_hold
+from gdpr import consent, crypto
 from gdpr.crypto import Vault
+from gdpr.models import metadata as gdpr_metadata
 
 log = logging.getLogger(__name__)
 
@@ -478,20 +479,7 @@ def list_logins(user: User, limit: int = 10) -> list[tuple[datetime, str | None,
     ]
 
 
-def rotate_keys() -> int:
-    """Re-encrypt every address (e-mail, IP) under the primary key, row by row (no downtime)."""
-    rotated = 0
-    for user_id in db.session.scalars(select(User.id)).all():
-        user = db.session.get(User, user_id)
-        user.email_encrypted = vault().rotate(user.email_encrypted)
-        db.session.commit()
-        rotated += 1
-    for event_id in db.session.scalars(
-        select(LoginEvent.id).where(LoginEvent.ip_encrypted.is_not(None))
-    ).all():
-        event = db.session.get(LoginEvent, event_id)
-        event.ip_encrypted = vault().rotate(event.ip_encrypted)
-        db.session.commit()
-    legal_hold.rotate(db.session, vault())  # the held addresses too (LCEN)
-    db.session.commit()
-    return rotated
+def rotate_keys() -> dict[str, int]:
+    """Re-encrypt every column the inventory declares encrypted (addresses, IPs, two-factor
+    secrets…) under the primary data key, in batches (no downtime); counts per column."""
+    return crypto.rotate_columns(db.session, (db.metadata, gdpr_metadata), vault())

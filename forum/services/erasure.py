@@ -11,30 +11,24 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
 from forum import mail, markup, policy, tokens
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
-    Appeal,
     ModerationAction,
-    ModeratorNote,
-    Notification,
-    PersonalDataAccess,
     Post,
     PostRevision,
-    Report,
     Thread,
     User,
 )
 from forum.models.base import utcnow
 from forum.services import accounts, devices, exports, posting
-from gdpr import erasure
+from gdpr import erasure as gdpr_erasure
 from gdpr import requests as gdpr_requests
 from gdpr.models import (
-    ConsentEvent,
     Erasure,
     ErasureCertificate,
     ExportArchive,
@@ -44,11 +38,13 @@ from gdpr.models import (
 )
 from gdpr.models import metadata as gdpr_metadata
 
+METADATAS = (db.metadata, gdpr_metadata)
+
 log = logging.getLogger(__name__)
 
 
 FORMER_MEMBER_MENTION = "@ancien-membre"
-CONTENT_CHOICES = ("anonymise", "delete")
+CONTENT_CHOICES = gdpr_erasure.CONTENT_CHOICES
 
 
 def pending_erasure(user: User) -> Erasure | None:
@@ -180,24 +176,23 @@ def _erase_member(user: User | None, scheduled: Erasure) -> ErasureCertificate:
         identifiers = _Identifiers(
             user.username, accounts.email_of(user), user.display_name, user.email_hash
         )
-        counts = _erase_forum_data(user, content=scheduled.content)
-        db.session.execute(
-            update(ConsentEvent)
-            .where(ConsentEvent.subject_ref == user.subject_ref)
-            .values(subject_ended_at=utcnow())
-        )
-        db.session.execute(
-            update(SubjectRequest)
-            .where(SubjectRequest.subject_ref == user.subject_ref)
-            .values(details=None)
+        counts = gdpr_erasure.erase(
+            db.session,
+            METADATAS,
+            gdpr_erasure.Subject(key=user.id, ref=user.subject_ref),
+            choice=scheduled.content,
+            registry=hooks(),
         )
         db.session.flush()
-    tables = [*db.metadata.sorted_tables, *gdpr_metadata.sorted_tables]
-    residues = erasure.scan(db.session, tables, identifiers.all()) if identifiers else []
+        # The engine wrote with SQL: the member's row is gone, what was loaded is stale.
+        db.session.expunge(user)
+        db.session.expire_all()
+    tables = [table for metadata in METADATAS for table in metadata.sorted_tables]
+    residues = gdpr_erasure.scan(db.session, tables, identifiers.all()) if identifiers else []
     request = db.session.get(SubjectRequest, scheduled.request_id) if scheduled.request_id else None
     if request is not None and request.closed_at is None:
         gdpr_requests.close(request, outcome="erased")
-    certificate = erasure.certify(
+    certificate = gdpr_erasure.certify(
         db.session,
         scheduled,
         counts=counts,
@@ -209,22 +204,41 @@ def _erase_member(user: User | None, scheduled: Erasure) -> ErasureCertificate:
     return certificate
 
 
-def _tombstone_file() -> Path:
+def tombstone_file() -> Path:
     # Outside the database on purpose: it must survive the restore of an older backup.
     return Path(current_app.instance_path) / "tombstones.jsonl"
 
 
 def _keep_tombstone(digest: str, content: str) -> None:
-    path = _tombstone_file()
+    path = tombstone_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"digest": digest, "content": content, "erased_at": utcnow().isoformat()})
     with path.open("a", encoding="utf-8") as handle:
         handle.write(line + "\n")
 
 
+def forget_tombstones(cutoff: datetime, *, dry_run: bool) -> int:
+    """Tombstones older than CUTOFF, in the database and in the file: no backup that old may
+    be restored any more (retention)."""
+    due = select(Tombstone).where(Tombstone.erased_at < cutoff)
+    count = len(db.session.scalars(due).all())
+    path = tombstone_file()
+    if path.exists():
+        entries = [
+            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line
+        ]
+        kept = [e for e in entries if datetime.fromisoformat(e["erased_at"]) >= cutoff]
+        count = max(count, len(entries) - len(kept))
+        if not dry_run and len(kept) != len(entries):
+            path.write_text("".join(json.dumps(e) + "\n" for e in kept), encoding="utf-8")
+    if not dry_run:
+        db.session.execute(delete(Tombstone).where(Tombstone.erased_at < cutoff))
+    return count
+
+
 def reapply_erasures() -> int:
     """After a backup restore: erase again every member erased since (tombstones). Idempotent."""
-    path = _tombstone_file()
+    path = tombstone_file()
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     known = {
         row.digest: (row.content, row.erased_at) for row in db.session.scalars(select(Tombstone))
@@ -242,128 +256,112 @@ def reapply_erasures() -> int:
     return erased
 
 
-def _erase_forum_data(user: User, *, content: str) -> dict[str, int]:
-    """The forum's part of an erasure: posts, mentions, threads, archives, the account row."""
-    counts = {"mentions": _scrub_mentions(user.username)}
-    posts = select(Post.id).where(Post.author_id == user.id)
-    revisions = select(PostRevision.id).where(
-        or_(PostRevision.post_id.in_(posts), PostRevision.editor_id == user.id)
-    )
-    if content == "delete":
-        counts["quotes"] = _scrub_quotes(posts)
-        counts["revisions"] = db.session.execute(
-            delete(PostRevision).where(PostRevision.id.in_(revisions))
-        ).rowcount
-        counts["posts"] = db.session.execute(
-            update(Post)
-            .where(Post.author_id == user.id)
-            .values(source="", html="", deleted_at=func.coalesce(Post.deleted_at, utcnow()))
-        ).rowcount
-        db.session.execute(
-            update(Thread)
-            .where(Thread.author_id == user.id)
-            .values(title=_("Discussion d'un ancien membre"), slug="discussion")
-        )
-    else:
-        counts["revisions"] = db.session.execute(
-            update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
-        ).rowcount
-        counts["posts"] = db.session.execute(
-            select(func.count()).where(Post.author_id == user.id)
-        ).scalar_one()
-    for thread in db.session.scalars(
-        select(Thread).where(
-            Thread.id.in_(
-                select(Post.thread_id).where(
-                    Post.author_id == user.id, Post.pending_at.is_not(None)
-                )
-            )
-        )
-    ):
-        posting.recount(thread)  # their posts waiting for approval are gone from the queue
-    db.session.execute(update(Post).where(Post.author_id == user.id).values(author_id=None))
-    counts["threads"] = db.session.execute(
-        update(Thread).where(Thread.author_id == user.id).values(author_id=None)
-    ).rowcount
-    db.session.execute(
-        update(Thread).where(Thread.last_poster_id == user.id).values(last_poster_id=None)
-    )
-    db.session.execute(
-        update(PostRevision).where(PostRevision.editor_id == user.id).values(editor_id=None)
-    )
-    counts["notes"] = db.session.execute(
-        delete(ModeratorNote).where(ModeratorNote.member_id == user.id)
-    ).rowcount
-    db.session.execute(
-        update(ModeratorNote).where(ModeratorNote.author_id == user.id).values(author_id=None)
-    )
-    counts["reports"] = db.session.execute(
-        delete(Report).where(Report.reporter_id == user.id)
-    ).rowcount
-    # Their notifications and appeals go; the decisions on appeals stay in the log.
-    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
-    counts["appeals"] = db.session.execute(
-        delete(Appeal).where(Appeal.member_id == user.id)
-    ).rowcount
-    db.session.execute(update(Appeal).where(Appeal.decider_id == user.id).values(decider_id=None))
-    # The moderation log stays (it is the proof of what was decided), without naming them.
-    db.session.execute(
-        update(ModerationAction).where(ModerationAction.member_id == user.id).values(member_id=None)
-    )
-    db.session.execute(
-        update(ModerationAction)
-        .where(ModerationAction.moderator_id == user.id)
-        .values(moderator_id=None)
-    )
-    # So does the log of admins' access to personal data: the proof an access happened.
-    db.session.execute(
-        update(PersonalDataAccess)
-        .where(PersonalDataAccess.subject_id == user.id)
-        .values(subject_id=None, reason=_("[motif retiré : membre effacé]"))
-    )
-    db.session.execute(
-        update(PersonalDataAccess)
-        .where(PersonalDataAccess.admin_id == user.id)
-        .values(admin_id=None)
-    )
-    db.session.execute(update(Post).where(Post.hidden_by_id == user.id).values(hidden_by_id=None))
-    counts["exports"] = exports.delete_archives(
-        select(ExportArchive).where(ExportArchive.subject_ref == user.subject_ref)
-    )
-    counts["mails"] = mail.forget(accounts.email_of(user))
-    user.trades = []
-    db.session.delete(user)
-    counts["accounts"] = 1
-    return counts
+# --- the forum's hooks: what the column annotations cannot say ---------------------------------
+
+
+def hooks() -> gdpr_erasure.Registry:
+    """The erasure engine's hooks, by name: free text naming the member in other people's
+    rows, and what comes with the rows the engine deletes or blanks (files, counters)."""
+    registry = gdpr_erasure.Registry()
+    registry.add_hook("mentions", _rewrite_mentions)
+    registry.add_hook("quotes", _drop_quoted_text)
+    registry.add_hook("deleted_posts", _leave_placeholders)
+    registry.add_hook("approval_queue", _recount_waiting_posts)
+    registry.add_hook("moderation_targets", _rewrite_targets)
+    registry.add_hook("export_files", _delete_export_files)
+    registry.add_hook("outbox", _forget_mail)
+    return registry
+
+
+def _member(subject: gdpr_erasure.Subject) -> User:
+    return db.session.get(User, subject.key)
+
+
+def _their_posts(subject: gdpr_erasure.Subject):
+    return select(Post.id).where(Post.author_id == subject.key)
+
+
+def _rewrite_mentions(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """Others' posts and their history no longer name the member (mentions, quote headers)."""
+    username = _member(subject).username
+    pattern = re.compile(rf"@{re.escape(username)}(?![\w-])", re.IGNORECASE)
+    needle = f"%@{username.lower()}%"
+    changed = 0
+    for post in session.scalars(select(Post).where(func.lower(Post.source).like(needle))):
+        post.source = pattern.sub(FORMER_MEMBER_MENTION, post.source)
+        post.html = markup.render(post.source) if post.source else ""
+        changed += 1
+    query = select(PostRevision).where(func.lower(PostRevision.source).like(needle))
+    for revision in session.scalars(query):
+        revision.source = pattern.sub(FORMER_MEMBER_MENTION, revision.source)
+        changed += 1
+    session.flush()
+    return changed
 
 
 QUOTED_BLOCK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
 
 
-def _scrub_quotes(their_posts) -> int:
-    """Posts quoting a deleted member lose the quoted text, not just the name above it."""
+def _drop_quoted_text(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """Replies quoting a member whose posts go lose the quoted text, not just the name."""
+    if choice != "delete":
+        return 0
     changed = 0
-    for post in db.session.scalars(select(Post).where(Post.quoted_post_id.in_(their_posts))):
+    quoting = select(Post).where(Post.quoted_post_id.in_(_their_posts(subject)))
+    for post in session.scalars(quoting):
         post.source = QUOTED_BLOCK.sub(_("> *(message supprimé)*") + "\n\n", post.source, count=1)
         post.html = markup.render(post.source)
         changed += 1
+    session.flush()
     return changed
 
 
-def _scrub_mentions(username: str) -> int:
-    """Others' posts and their history no longer name the member (mentions, quote headers)."""
-    pattern = re.compile(rf"@{re.escape(username)}(?![\w-])", re.IGNORECASE)
-    needle = f"%@{username.lower()}%"
-    changed = 0
-    for post in db.session.scalars(select(Post).where(func.lower(Post.source).like(needle))):
-        post.source = pattern.sub(FORMER_MEMBER_MENTION, post.source)
-        post.html = markup.render(post.source) if post.source else ""
-        changed += 1
-    query = select(PostRevision).where(func.lower(PostRevision.source).like(needle))
-    for revision in db.session.scalars(query):
-        revision.source = pattern.sub(FORMER_MEMBER_MENTION, revision.source)
-        changed += 1
-    return changed
+def _leave_placeholders(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """Posts whose text goes stay in their thread as "Message supprimé"."""
+    if choice != "delete":
+        return 0
+    return session.execute(
+        update(Post)
+        .where(Post.author_id == subject.key, Post.deleted_at.is_(None))
+        .values(deleted_at=utcnow())
+    ).rowcount
+
+
+def _recount_waiting_posts(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """Their posts waiting for approval leave the queue counters."""
+    waiting = select(Post.thread_id).where(
+        Post.author_id == subject.key, Post.pending_at.is_not(None)
+    )
+    threads = list(session.scalars(select(Thread).where(Thread.id.in_(waiting))))
+    for thread in threads:
+        posting.recount(thread)
+    session.flush()
+    return len(threads)
+
+
+def _rewrite_targets(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """The moderation log named the member as "user:<id>": it stays, without the number."""
+    return session.execute(
+        update(ModerationAction)
+        .where(ModerationAction.target == f"user:{subject.key}")
+        .values(target="user:ancien-membre")
+    ).rowcount
+
+
+def _delete_export_files(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """The archive files of the member's exports (the engine deletes their rows)."""
+    archives = session.scalars(
+        select(ExportArchive).where(ExportArchive.subject_ref == subject.ref)
+    ).all()
+    for archive in archives:
+        if archive.filename:
+            (exports.exports_folder() / archive.filename).unlink(missing_ok=True)
+    return len(archives)
+
+
+def _forget_mail(session, subject: gdpr_erasure.Subject, choice: str) -> int:
+    """The outbox files sent to the member (no SMTP server)."""
+    return mail.forget(accounts.email_of(_member(subject)))
 
 
 def erase_now(user: User, *, content: str) -> ErasureCertificate:

@@ -133,6 +133,11 @@ def idle_devices(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return _purge(session, Device, Device.last_seen_on < cutoff.date(), dry_run)
 
 
+def tombstones(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Tombstones of erased members, once no backup as old may be restored (a year)."""
+    return erasure.forget_tombstones(cutoff, dry_run=dry_run)
+
+
 def closed_requests(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Data-subject requests, five years after they were closed (proof of compliance)."""
     return _purge(session, SubjectRequest, SubjectRequest.closed_at < cutoff, dry_run)
@@ -179,6 +184,7 @@ RETENTION_RULES = [
     Rule("legal_hold", "legal_hold", legal_hold),
     Rule("login_history", "login_history", login_history),
     Rule("idle_devices", "device", idle_devices),
+    Rule("tombstones", "tombstone", tombstones),
     Rule("closed_requests", "consent_proof", closed_requests),
     Rule("hold_accesses", "consent_proof", hold_accesses),
     Rule("personal_data_accesses", "consent_proof", personal_data_accesses),

@@ -179,7 +179,7 @@ def test_the_certificate_holds_counts_and_dates_only(app_ctx, time_machine):
     (certificate,) = _erase(member, time_machine)
 
     text = f"{certificate.counts} {certificate.requested_at} {certificate.executed_at}".lower()
-    assert '"posts": 2' in text and '"accounts": 1' in text
+    assert '"posts": 2' in text and '"users": 1' in text
     assert "mathilde" not in text and "@" not in text
 
 

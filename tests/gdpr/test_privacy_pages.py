@@ -1,5 +1,6 @@
 """The privacy centre, the requests register, the record of processing, key rotation."""
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -8,7 +9,7 @@ from forum.models import Role, User
 from forum.services import accounts, exports
 from gdpr.models import Erasure, SubjectRequest
 from tests.conftest import IS_POSTGRES
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, TOTP_SECRET, make_user
 
 
 def test_the_privacy_centre_shows_choices_export_and_erasure(login_as, client):
@@ -116,24 +117,35 @@ def test_the_record_of_processing_comes_from_the_inventory(login_as, client, run
         assert "consent_proof (1826 jours)" in text and "users.bio_source" in text
 
 
-def test_rotating_keys_re_encrypts_every_address(app_factory, tmp_path):
+def test_rotating_keys_re_encrypts_every_encrypted_column(app_factory, tmp_path):
     shared = {} if IS_POSTGRES else {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'keys.db'}"}
     old_key = "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXkhISE="
     app = app_factory(DATA_KEYS=[old_key], **shared)
     with app.app_context():
-        user = make_user(email="lea@exemple.fr")
+        user = make_user(username="lea", email="lea@exemple.fr", two_factor=True)
+        accounts.authenticate("lea", PASSWORD, ip="192.0.2.7")
         user_id, before = user.id, user.email_encrypted
     new_key = "bmV3LWtleS1mb3ItdGhlLXJvdGF0aW9uLXRlc3QhISE="
     rotated = app_factory(DATA_KEYS=[new_key, old_key], **shared)
 
     result = rotated.test_cli_runner().invoke(args=["gdpr", "rotate-keys"])
 
-    only_new = app_factory(DATA_KEYS=[new_key], **shared)
+    only_new = app_factory(DATA_KEYS=[new_key], **shared)  # the README: then remove the old key
     with only_new.app_context():
         user = db.session.get(User, user_id)
         assert user.email_encrypted != before
         assert accounts.email_of(user) == "lea@exemple.fr"
-    assert "Addresses re-encrypted: 1." in result.output
+        assert accounts.list_logins(user)[0][1] == "192.0.2.7"
+    client = only_new.test_client()
+    client.post("/auth/login", data={"login": "lea", "password": PASSWORD})
+    second_step = client.post("/auth/2fa", data={"code": pyotp.TOTP(TOTP_SECRET).now()})
+    assert second_step.status_code == 302  # moderators and admins are not locked out
+    for column in (
+        "users.email_encrypted",
+        "users.totp_secret_encrypted",
+        "login_events.ip_encrypted",
+    ):
+        assert f"{column}" in result.output
 
 
 def test_the_privacy_page_lists_the_inventory_with_durations(client):

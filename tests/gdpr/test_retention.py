@@ -111,6 +111,7 @@ EXPECTED_FIRST_RUN = {
     "legal_hold": 1,
     "login_history": 1,
     "idle_devices": 1,
+    "tombstones": 0,
     "closed_requests": 1,
     "hold_accesses": 1,
     "personal_data_accesses": 1,
