@@ -31,6 +31,13 @@ RETENTION_DEFAULTS = {
     "outbox": 30,  # .eml files written when no SMTP server is configured
     "device": 30,  # a signed-in device unused this long is signed out and forgotten
     "tombstone": 365,  # as long as the oldest backup that may be restored
+    "review_task": 30,  # what an erasure left behind, once handled
+    # Accountability (art. 5(2)), the time a claim may be brought (5 years, art. 2224 Code civil).
+    "moderation_log": 1826,  # decisions, their statements of reasons and appeals
+    "access_log": 1826,  # admins' access to e-mail and IP addresses, and to held data
+    "erasure_proof": 1826,  # scheduled erasures and their certificates
+    "report": 365,  # reports, a year after they were handled
+    "notification": 180,  # notifications, six months after they were read
 }
 
 # Argon2id parameters: argon2-cffi's RFC 9106 "low memory" profile.
@@ -144,7 +151,18 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # hide_parameters: a failing statement is logged without its values (personal data).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-        # Privacy (RGPD): durations in days, after the CNIL's guidance; see README.
+        # Privacy (RGPD): who answers for the data (art. 13, 30), and where it goes.
+        "PRIVACY_CONTROLLER": env.get(
+            "PRIVACY_CONTROLLER",
+            "L'Établi, forum des candidats au concours « Un des Meilleurs Ouvriers de France », "
+            "tenu par ses administrateurs",
+        ),
+        "PRIVACY_CONTACT": env.get("PRIVACY_CONTACT", "donnees@etabli.invalid"),
+        "PRIVACY_DPO": env.get("PRIVACY_DPO", ""),  # a data protection officer, if there is one
+        "PRIVACY_HOST": env.get("PRIVACY_HOST", "l'hébergeur du serveur du forum"),
+        "PRIVACY_MAIL_PROVIDER": env.get("PRIVACY_MAIL_PROVIDER", ""),  # defaults to MAIL_SERVER
+        "PRIVACY_TRANSFERS": env.get("PRIVACY_TRANSFERS", ""),  # outside the EU; none by default
+        # Durations in days, after the CNIL's guidance; see README.
         "GDPR_ERASURE_GRACE_DAYS": _int(env, "GDPR_ERASURE_GRACE_DAYS", 7),
         "GDPR_RETENTION": {
             key: _int(env, f"GDPR_RETENTION_{key.upper()}_DAYS", days)

@@ -137,6 +137,10 @@ STATEMENTS: dict[str, LazyString] = {
     "lift": _l("Votre sanction est levée : vous pouvez de nouveau publier."),
     "appeal_upheld": _l("Votre contestation a été examinée : la décision est maintenue."),
     "appeal_overturned": _l("Votre contestation a été examinée : la décision est annulée."),
+    "replace_residue": _l(
+        "Le nom d'un membre dont le compte est effacé a été remplacé par « Ancien membre » "
+        "dans votre texte."
+    ),
 }
 
 # Decisions against a member's content or account: they name a rule and can be appealed.

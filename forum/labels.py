@@ -37,6 +37,17 @@ REQUEST_STATES = {
     "done": _l("traitée"),
     "withdrawn": _l("retirée"),
 }
+CONSENT_PURPOSES = {
+    "terms": _l("conditions d'utilisation"),
+    "privacy_policy": _l("politique de confidentialité"),
+    "email_notifications": _l("notifications par e-mail"),
+    "directory": _l("annuaire des candidats"),
+    "profile.display_name": _l("nom affiché sur le profil"),
+    "profile.trades": _l("métiers sur le profil"),
+    "profile.region": _l("région sur le profil"),
+    "profile.edition": _l("session sur le profil"),
+    "profile.bio": _l("présentation sur le profil"),
+}
 BASES = {
     "contract": _l("exécution des conditions d'utilisation (article 6.1.b)"),
     "consent": _l("consentement (article 6.1.a)"),
@@ -85,7 +96,52 @@ PURPOSES = {
     "publication": _l("publication des messages"),
     "restriction of processing": _l("limitation du traitement"),
     "signed-in devices": _l("appareils connectés"),
+    "keeping erasures after a backup is restored": _l(
+        "maintien des effacements après la restauration d'une sauvegarde"
+    ),
+    "finishing an erasure": _l("achèvement d'un effacement"),
 }
+
+
+# How long each class of data is kept, as the retention rule of the same key applies it.
+RETENTIONS = {
+    "account": _l(
+        "tant que le compte sert : sans connexion pendant %(days)s jours, il est effacé "
+        "(son titulaire est prévenu un mois avant)"
+    ),
+    "login_history": _l("%(days)s jours"),
+    "legal_hold": _l("%(days)s jours après la publication, même si le compte est effacé avant"),
+    "unverified_account": _l("%(days)s jours si l'adresse n'est jamais confirmée"),
+    "export_archive": _l("%(days)s jours après sa préparation"),
+    "deleted_post": _l("%(days)s jours après sa suppression"),
+    "consent_proof": _l("%(days)s jours après la fin du compte, comme preuve"),
+    "device": _l("%(days)s jours sans utilisation"),
+    "tombstone": _l("%(days)s jours, le temps qu'une sauvegarde puisse encore être restaurée"),
+    "review_task": _l("jusqu'à son traitement par un administrateur, puis %(days)s jours"),
+    "moderation_log": _l(
+        "%(days)s jours après la décision (une sanction encore en cours, jusqu'à sa fin)"
+    ),
+    "access_log": _l("%(days)s jours après l'accès"),
+    "erasure_proof": _l("%(days)s jours après l'effacement ou son annulation"),
+    "report": _l("%(days)s jours après son traitement par la modération"),
+    "notification": _l("%(days)s jours après sa lecture"),
+}
+# What becomes of it when the account goes, if it outlives it.
+AFTER_ACCOUNT = {
+    "anonymise": _l("ensuite gardé sans lien avec vous"),
+    "content": _l("ensuite publié sans votre nom, ou vidé, selon votre choix"),
+}
+
+
+def retention_statement(key: str, days: int, erasures: set[str]) -> str:
+    """How long data of retention KEY is kept, and (for what outlives the account) what it
+    becomes, in the reader's language."""
+    days_text = f"{days:,}".replace(",", "\u202f")
+    statement = str(RETENTIONS[key]) % {"days": days_text}
+    if key == "account":
+        after = [str(AFTER_ACCOUNT[mode]) for mode in sorted(erasures) if mode in AFTER_ACCOUNT]
+        statement = " ; ".join([statement, *after])
+    return statement
 
 
 def label(table: dict, value: str) -> str:

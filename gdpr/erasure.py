@@ -256,17 +256,83 @@ def text_columns(tables: Iterable[Table]):
                 yield table, column
 
 
-def scan(session: Session, tables: Iterable[Table], identifiers: Iterable[str]) -> list[tuple]:
-    """Every (table, column, row key) where one of IDENTIFIERS still appears, case-insensitive."""
-    needles = sorted({i.lower() for i in identifiers if i and len(i) >= MIN_IDENTIFIER})
+Skeleton = Callable[[str], str]  # the form two spellings share when a reader could confuse them
+
+
+def _plain(text: str) -> str:
+    return text.lower()
+
+
+def _skeleton_of(text: str, skeleton: Skeleton) -> tuple[str, list[int]]:
+    """The skeleton of TEXT, and for each of its characters the index in TEXT it comes from."""
+    pieces, origins = [], []
+    for index, char in enumerate(text):
+        for piece in skeleton(char):
+            pieces.append(piece)
+            origins.append(index)
+    return "".join(pieces), origins
+
+
+def find(text: str, needles: Iterable[str], skeleton: Skeleton = _plain) -> list[tuple[int, int]]:
+    """The spans of TEXT where one of NEEDLES stands, in any spelling SKELETON cannot tell
+    apart (case, accents, look-alike characters)."""
+    folded, origins = _skeleton_of(text, skeleton)
+    spans = []
+    for needle in needles:
+        key = skeleton(needle)
+        if len(key) < MIN_IDENTIFIER:
+            continue
+        start = folded.find(key)
+        while start != -1:
+            spans.append((origins[start], origins[start + len(key) - 1] + 1))
+            start = folded.find(key, start + 1)
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def replace(
+    text: str, needles: Iterable[str], replacement: str, skeleton: Skeleton = _plain
+) -> str:
+    """TEXT with every spelling of NEEDLES replaced by REPLACEMENT."""
+    for begin, end in reversed(find(text, needles, skeleton)):
+        text = text[:begin] + replacement + text[end:]
+    return text
+
+
+# Characters of a skeleton that other spellings may replace (accents, look-alikes): a LIKE
+# wildcard, so that the database only hands over rows worth reading.
+VARIABLE = set("aeiouyclno-")
+
+
+def _prefilter(column: Column, key: str):
+    pattern = "".join("_" if char in VARIABLE or not char.isascii() else char for char in key)
+    return func.lower(column).like(f"%{pattern}%")
+
+
+def scan(
+    session: Session,
+    tables: Iterable[Table],
+    identifiers: Iterable[str],
+    *,
+    skeleton: Skeleton = _plain,
+) -> list[tuple]:
+    """Every (table, column, row key) where one of IDENTIFIERS still appears, in any spelling
+    SKELETON cannot tell apart."""
+    needles = sorted({i for i in identifiers if i and len(skeleton(i)) >= MIN_IDENTIFIER})
     if not needles:
         return []
     found = []
     for table, column in text_columns(tables):
         key = next(iter(table.primary_key.columns))
-        matches = or_(*(func.lower(column).contains(needle, autoescape=True) for needle in needles))
-        for (row_key,) in session.execute(select(key).where(matches)):
-            found.append((table.name, column.name, str(row_key)))
+        worth_reading = or_(*(_prefilter(column, skeleton(needle)) for needle in needles))
+        for row_key, value in session.execute(select(key, column).where(worth_reading)):
+            if value and find(value, needles, skeleton):
+                found.append((table.name, column.name, str(row_key)))
     return found
 
 
@@ -277,8 +343,10 @@ def certify(
     counts: Mapping[str, int],
     residues: list[tuple],
     digest: str,
+    sealed_identifiers: str | None = None,
 ) -> ErasureCertificate:
-    """Close ERASURE: review tasks for residues, a tombstone, a certificate. The caller commits."""
+    """Close ERASURE: review tasks for residues (with SEALED_IDENTIFIERS, what to look for,
+    encrypted by the caller), a tombstone, a certificate. The caller commits."""
     now = utcnow()
     erasure.executed_at = now
     for table_name, column_name, row_key in residues:
@@ -289,6 +357,7 @@ def certify(
                 column_name=column_name,
                 row_key=row_key,
                 found_at=now,
+                identifiers_encrypted=sealed_identifiers,
             )
         )
     if session.scalar(select(Tombstone).where(Tombstone.digest == digest)) is None:

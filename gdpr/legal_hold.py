@@ -52,3 +52,13 @@ def reveal(
     session.add(HoldReading(access_id=access.id, reader_ref=reader_ref, at=now))
     records = session.scalars(select(HoldRecord).where(HoldRecord.item == access.item))
     return [(vault.decrypt(held.ip_encrypted), held.at) for held in records]
+
+
+def records_of(session: Session, vault: Vault, subject_ref: str) -> list[tuple[str, str, datetime]]:
+    """What is held about the subject's own publications: (item, address, time), for their
+    export (art. 15). The subject's own data: no two-admin approval is needed for them."""
+    query = select(HoldRecord).where(HoldRecord.subject_ref == subject_ref)
+    return [
+        (held.item, vault.decrypt(held.ip_encrypted), held.at)
+        for held in session.scalars(query.order_by(HoldRecord.at, HoldRecord.id))
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -150,6 +150,15 @@ class ExportArchive(Base):
         return f"<ExportArchive {self.id} {self.status}>"
 
 
+ERASURE_SUBJECT = personal(
+    "identity",
+    purpose="handling data-subject requests",
+    basis="legal_obligation",
+    retention="erasure_proof",
+    erase=Erase.HOLD,
+)
+
+
 class Erasure(Base):
     """A scheduled erasure (art. 17): cancellable until due, then executed in one transaction."""
 
@@ -157,7 +166,7 @@ class Erasure(Base):
     __table_args__ = {"info": {"subject": "subject_ref"}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
-    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=SUBJECT)
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True, info=ERASURE_SUBJECT)
     request_id: Mapped[int | None] = mapped_column(info=NONE)
     content: Mapped[str] = mapped_column(String(20), info=NONE)  # "anonymise" or "delete"
     requested_at: Mapped[datetime] = mapped_column(info=NONE)
@@ -213,10 +222,25 @@ class Tombstone(Base):
         return f"<Tombstone {self.id}>"
 
 
+# The identifiers to look for, until an admin has dealt with what was found: encrypted, and
+# forgotten as soon as the task is resolved.
+RESIDUE = personal(
+    "identity",
+    purpose="finishing an erasure",
+    basis="legal_obligation",
+    retention="review_task",
+    erase=Erase.HOLD,
+    export=False,
+    encrypted=True,
+)
+
+
 class ReviewTask(Base):
-    """A place where an erased member's former identifier was still found: an admin looks."""
+    """A place where an erased member's former identifier was still found: an admin replaces
+    it by « Ancien membre », or keeps it with a reason."""
 
     __tablename__ = "gdpr_review_tasks"
+    __table_args__ = {"info": {"unlinked": "the member is erased: nothing left to link to"}}
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NONE)
     erasure_id: Mapped[int] = mapped_column(index=True, info=NONE)
@@ -224,7 +248,11 @@ class ReviewTask(Base):
     column_name: Mapped[str] = mapped_column(String(64), info=NONE)
     row_key: Mapped[str] = mapped_column(String(64), info=NONE)
     found_at: Mapped[datetime] = mapped_column(info=NONE)
-    resolved_at: Mapped[datetime | None] = mapped_column(info=NONE)
+    identifiers_encrypted: Mapped[str | None] = mapped_column(Text, info=RESIDUE)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True, info=NONE)
+    outcome: Mapped[str | None] = mapped_column(String(20), info=NONE)  # "replaced", "kept"
+    # Why an admin kept what was found (their words: it must not repeat the identifier).
+    kept_because: Mapped[str | None] = mapped_column(String(500), info=NONE)
 
     def __repr__(self) -> str:
         return f"<ReviewTask {self.table_name}.{self.column_name} #{self.row_key}>"
@@ -265,7 +293,7 @@ ADMIN = personal(
     "identity",
     purpose="accountability of access to held data",
     basis="legal_obligation",
-    retention="legal_hold",
+    retention="access_log",
     erase=Erase.HOLD,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData
@@ -18,6 +17,8 @@ class Purpose:
     categories: set[str] = field(default_factory=set)
     retentions: set[str] = field(default_factory=set)
     columns: list[str] = field(default_factory=list)
+    # Retention key -> the tables holding it and how their columns are erased.
+    kept: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
 
 def purposes(*metadatas: MetaData) -> list[Purpose]:
@@ -35,34 +36,6 @@ def purposes(*metadatas: MetaData) -> list[Purpose]:
                 purpose.categories.add(data.category)
                 purpose.retentions.add(data.retention)
                 purpose.columns.append(f"{table.name}.{column.name}")
+                kept = purpose.kept.setdefault(data.retention, {})
+                kept.setdefault(table.name, set()).add(str(data.erase))
     return sorted(found.values(), key=lambda p: p.name)
-
-
-def markdown(
-    entries: Iterable[Purpose],
-    *,
-    controller: str,
-    recipients: str,
-    security: Iterable[str],
-    durations: dict[str, int],
-) -> str:
-    """The register as Markdown (`flask gdpr register`)."""
-    lines = [f"# Registre des activités de traitement — {controller}", ""]
-    for entry in entries:
-        lines += [
-            f"## {entry.name}",
-            "",
-            f"- Base légale : {', '.join(sorted(entry.bases))}",
-            f"- Catégories de données : {', '.join(sorted(entry.categories))}",
-            "- Personnes concernées : membres du forum "
-            "(candidats, modérateurs, personnel du COET-MOF)",
-            f"- Destinataires : {recipients}",
-            "- Durées de conservation : "
-            + ", ".join(
-                f"{key} ({durations.get(key, '?')} jours)" for key in sorted(entry.retentions)
-            ),
-            f"- Colonnes : {', '.join(entry.columns)}",
-            "",
-        ]
-    lines += ["## Mesures de sécurité", ""] + [f"- {measure}" for measure in security] + [""]
-    return "\n".join(lines)

@@ -17,11 +17,18 @@ from gdpr.models import PurgeLog, utcnow
 
 @dataclass(frozen=True)
 class Rule:
-    """Remove what is older than the duration named RETENTION; APPLY returns how many."""
+    """Remove what is older than the duration named RETENTION; APPLY returns how many.
+
+    TABLES are those whose rows it removes or anonymises: a column declaring RETENTION in one
+    of them is kept no longer than the rule says (tests hold the two together). A rule that
+    ERASES_SUBJECTS runs the erasure engine, and so reaches every table linked to a subject.
+    """
 
     name: str
     retention: str
     apply: Callable[[Session, datetime, bool], int]  # (session, cutoff, dry_run) -> count
+    tables: tuple[str, ...] = ()
+    erases_subjects: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ ACCESS = personal(
     "access log",
     purpose="accountability of access to personal data",
     basis="legal_obligation",
-    retention="consent_proof",
+    retention="access_log",
     erase=Erase.ANONYMISE,
 )
 # Why the admin looked may name the member: it goes with them, the proof of the access stays.
@@ -28,7 +28,7 @@ ACCESS_REASON = personal(
     "access log",
     purpose="accountability of access to personal data",
     basis="legal_obligation",
-    retention="consent_proof",
+    retention="access_log",
     erase=Erase.ANONYMISE,
     placeholder="[motif retiré : membre effacé]",
 )
@@ -37,7 +37,7 @@ ACCESS_ADMIN = personal(
     "identity",
     purpose="accountability of access to personal data",
     basis="legal_obligation",
-    retention="consent_proof",
+    retention="access_log",
     erase=Erase.ANONYMISE,
     export=False,
 )

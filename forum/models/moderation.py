@@ -18,20 +18,30 @@ if TYPE_CHECKING:
 
 NOT_PERSONAL = not_personal()
 REPORTER = personal(
-    "identity", purpose="moderation", basis="legitimate_interest", retention="account"
+    "identity", purpose="moderation", basis="legitimate_interest", retention="report"
 )
 REPORT_TEXT = personal(
-    "content", purpose="moderation", basis="legitimate_interest", retention="account"
+    "content", purpose="moderation", basis="legitimate_interest", retention="report"
 )
+# The log outlives the account (anonymised): the proof of what was decided, five years.
 MODERATION = personal(
     "identity",
     purpose="moderation",
     basis="legitimate_interest",
-    retention="account",
+    retention="moderation_log",
     erase=Erase.ANONYMISE,
 )
 # Who moderated: kept in the log, anonymised with them, left out of the member's export.
 MODERATOR = personal(
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="moderation_log",
+    erase=Erase.ANONYMISE,
+    export=False,
+)
+# Who wrote a note, or hid a post: a link that lasts as long as their account.
+MODERATOR_LINK = personal(
     "identity",
     purpose="moderation",
     basis="legitimate_interest",
@@ -126,7 +136,7 @@ class ModeratorNote(Base):
     member_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True, info=NOTE
     )
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATOR)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=MODERATOR_LINK)
     text: Mapped[str] = mapped_column(Text, info=NOTE)
     created_at: Mapped[datetime] = mapped_column(info=NOTE)
 
@@ -137,7 +147,7 @@ class ModeratorNote(Base):
 
 
 APPEAL_TEXT = personal(
-    "content", purpose="moderation", basis="legitimate_interest", retention="account"
+    "content", purpose="moderation", basis="legitimate_interest", retention="moderation_log"
 )
 
 

@@ -14,7 +14,7 @@ from gdpr.annotations import not_personal, personal
 if TYPE_CHECKING:
     from forum.models.moderation import ModerationAction
 
-NOTICE = personal("content", purpose="notification", basis="contract", retention="account")
+NOTICE = personal("content", purpose="notification", basis="contract", retention="notification")
 
 
 class Notification(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base
-from forum.models.moderation import MODERATOR
+from forum.models.moderation import MODERATOR_LINK
 from forum.models.taxonomy import Topic, Trade
 from gdpr.annotations import Erase, not_personal, personal
 
@@ -21,6 +21,14 @@ AUTHOR = personal(
     "identity", purpose="attribution", basis="contract", retention="account", erase=Erase.ANONYMISE
 )
 # What the member wrote: kept without their name, or emptied, as they choose on erasure.
+LAST_POSTER = personal(
+    "identity",
+    purpose="attribution",
+    basis="contract",
+    retention="account",
+    erase=Erase.ANONYMISE,
+    export=False,
+)
 WRITING = personal(
     "content", purpose="publication", basis="contract", retention="account", erase=Erase.CONTENT
 )
@@ -65,7 +73,7 @@ MODERATION_TEXT = personal(
 )
 
 # Which moderator acted is their data, not the member's (left out of the export, art. 15(4)).
-MODERATED_BY = MODERATOR
+MODERATED_BY = MODERATOR_LINK
 
 thread_trades = Table(
     "thread_trades",
@@ -97,7 +105,8 @@ class Thread(Base):
     # Denormalised for the lists, kept exact in the transaction of every write.
     post_count: Mapped[int] = mapped_column(default=0, info=NOT_PERSONAL)
     last_posted_at: Mapped[datetime] = mapped_column(info=NOT_PERSONAL)
-    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=AUTHOR)
+    # Who posted last: another member's data, more often than not (not in the author's export).
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), info=LAST_POSTER)
     is_pinned: Mapped[bool] = mapped_column(default=False, info=NOT_PERSONAL)
     is_locked: Mapped[bool] = mapped_column(
         default=False, server_default=false(), info=NOT_PERSONAL

@@ -99,13 +99,14 @@ def notify(user: User, template: str, *, locale: str | None = None, **context: o
     The message is rendered now and sent outside the request (`jobs.later`): a slow mail
     server can neither slow a page down nor tell, by timing, whose address is known.
     """
-    _queue_mail(
+    queue_mail(
         email_of(user), template, locale=user.locale or locale, username=user.username, **context
     )
 
 
-def _queue_mail(to: str | None, template: str, *, locale: str | None, **context: object) -> None:
-    """Render a mail and queue its delivery, sealed; TO None does the same work for nobody."""
+def queue_mail(to: str | None, template: str, *, locale: str | None, **context: object) -> None:
+    """Render a mail to TO and queue its delivery, sealed; TO None does the same work for
+    nobody. Prefer `notify`, unless the account is about to go (the last mail of an erasure)."""
     subject, body = mail.render(template, locale=locale, **context)
     sealed = vault().encrypt(json.dumps({"to": to, "subject": subject, "body": body}))
     jobs.later("deliver_mail", sealed=sealed)  # the queue holds no address in clear
@@ -382,7 +383,7 @@ def request_password_reset(email: str) -> None:
     if user is None:
         # Queue the same mail for nobody, so the answer takes as long (no enumeration).
         url = absolute_url("auth.reset", token="x" * 90)
-        _queue_mail(None, "reset", locale=None, username="", url=url, minutes=minutes)
+        queue_mail(None, "reset", locale=None, username="", url=url, minutes=minutes)
         return
     # Bound to the password hash: the link works once, and shows nothing derived from it.
     token = tokens.make("reset", {"u": user.id}, bound_to=user.password_hash)

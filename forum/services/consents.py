@@ -64,17 +64,23 @@ def set_consent(actor: User, purpose: str, given: bool, *, via: str, locale: str
 
 
 def policies_to_accept(user: User) -> list[str]:
-    """The policy documents (terms, privacy) whose current version USER has not accepted."""
+    """The policy documents (terms, privacy) whose current text USER has not accepted.
+
+    The text, not only its version number: an acceptance counts for the exact text shown (its
+    hash, in one of its languages), so that an edit nobody numbered is presented all the same.
+    """
     events = db.session.execute(
-        select(ConsentEvent.purpose, ConsentEvent.document_version).where(
+        select(ConsentEvent.purpose, ConsentEvent.text_hash).where(
             ConsentEvent.subject_ref == user.subject_ref,
             ConsentEvent.purpose.in_([purpose for purpose, _ in POLICIES]),
             ConsentEvent.given.is_(True),
         )
     ).all()
-    accepted = {(purpose, version) for purpose, version in events}
+    accepted = {(purpose, text_hash) for purpose, text_hash in events}
     return [
-        name for purpose, name in POLICIES if (purpose, documents.get(name).version) not in accepted
+        name
+        for purpose, name in POLICIES
+        if not any((purpose, text_hash) in accepted for text_hash in documents.text_hashes(name))
     ]
 
 

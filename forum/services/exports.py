@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from datetime import timedelta
@@ -9,20 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
-from forum import jobs
+from forum import charter, jobs, labels
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import (
-    Post,
-    PostRevision,
-    User,
-)
+from forum.models import ModerationAction, Notification, Post, PostRevision, User
 from forum.models.base import utcnow
 from forum.services import accounts, subject_requests
-from gdpr import consent, export
+from gdpr import consent, export, legal_hold
 from gdpr import requests as gdpr_requests
+from gdpr.annotations import of
 from gdpr.models import (
     ExportArchive,
     SubjectRequest,
@@ -62,41 +61,44 @@ def request_export(actor: User) -> ExportArchive:
     return archive
 
 
+HELD_BASIS = (
+    "Obligation légale de l'hébergeur (LCEN, article 6 ; décret 2021-1362) : l'adresse IP et "
+    "l'heure de chaque publication sont gardées un an, chiffrées et à part, pour les remettre à "
+    "l'autorité judiciaire qui les requiert ; elles survivent à l'effacement du compte jusqu'à "
+    "la fin de cette année (RGPD, article 17(3)(b))."
+)
+
+
 def export_data(user: User) -> dict[str, Any]:
-    """Everything the forum holds on USER, as `data.json` describes it (schema version 1)."""
-    posts = db.session.scalars(
-        select(Post).where(Post.author_id == user.id).order_by(Post.id)
-    ).all()
-    revisions = db.session.scalars(
-        select(PostRevision).where(PostRevision.post_id.in_([p.id for p in posts]))
-    ).all()
-    by_post: dict[int, list] = {}
-    for revision in revisions:
-        by_post.setdefault(revision.post_id, []).append(
-            {"source": revision.source, "replaced_at": revision.created_at}
-        )
+    """Everything the forum holds on USER, as `data.json` describes it (schema version 1);
+    nothing about anyone else (who moderated, who reported, who posted last)."""
+    config = current_app.config
     return {
         "schema_version": export.SCHEMA_VERSION,
         "generated_at": utcnow(),
+        "controller": {
+            "name": config["PRIVACY_CONTROLLER"],
+            "contact": config["PRIVACY_CONTACT"],
+            "dpo": config["PRIVACY_DPO"] or None,
+        },
         "account": {
             "username": user.username,
             "email": accounts.email_of(user),
             "role": user.role.value,
             "created_at": user.created_at,
         },
-        "posts": [
-            {
-                "id": post.id,
-                "thread_id": post.thread_id,
-                "thread_title": post.thread.title,
-                "created_at": post.created_at,
-                "edited_at": post.edited_at,
-                "deleted_at": post.deleted_at,
-                "source": post.source,
-                "revisions": by_post.get(post.id, []),
-            }
-            for post in posts
-        ],
+        "posts": _posts(user),
+        "decisions": _decisions(user),
+        "notifications": _notifications(user),
+        "held_identification": {
+            "basis": HELD_BASIS,
+            "records": [
+                {"item": item, "ip": ip, "at": at}
+                for item, ip, at in legal_hold.records_of(
+                    db.session, accounts.vault(), user.subject_ref
+                )
+            ],
+        },
         "logins": [
             {"at": at, "ip": ip, "kind": kind}
             for at, ip, kind in accounts.list_logins(user, limit=1000)
@@ -129,6 +131,111 @@ def export_data(user: User) -> dict[str, Any]:
     }
 
 
+def _posts(user: User) -> list[dict[str, Any]]:
+    posts = db.session.scalars(
+        select(Post).where(Post.author_id == user.id).order_by(Post.id)
+    ).all()
+    revisions = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id.in_([p.id for p in posts]))
+    ).all()
+    by_post: dict[int, list] = {}
+    for revision in revisions:
+        by_post.setdefault(revision.post_id, []).append(
+            {"source": revision.source, "replaced_at": revision.created_at}
+        )
+    return [
+        {
+            "id": post.id,
+            "thread_id": post.thread_id,
+            "thread_title": post.thread.title,
+            "created_at": post.created_at,
+            "edited_at": post.edited_at,
+            "deleted_at": post.deleted_at,
+            "source": post.source,
+            "revisions": by_post.get(post.id, []),
+        }
+        for post in posts
+    ]
+
+
+def _decisions(user: User) -> list[dict[str, Any]]:
+    """Every moderation decision about USER, with its statement of reasons and appeal."""
+    query = select(ModerationAction).where(ModerationAction.member_id == user.id)
+    found = []
+    for action in db.session.scalars(query.order_by(ModerationAction.id)):
+        said = charter.statement(action)
+        contest = action.appeal
+        found.append(
+            {
+                "id": action.id,
+                "action": action.action,
+                "statement": str(said.what),
+                "target": action.target,
+                "reason": action.reason,
+                "rule": action.rule,
+                "rule_title": str(said.rule.title) if said.rule else None,
+                "detection": action.detection,
+                "created_at": action.created_at,
+                "ends_at": action.ends_at,
+                "appeal": {
+                    "text": contest.text,
+                    "created_at": contest.created_at,
+                    "decided_at": contest.decided_at,
+                    "decision": contest.decision,
+                    "decision_reason": contest.decision_reason,
+                }
+                if contest
+                else None,
+            }
+        )
+    return found
+
+
+def _notifications(user: User) -> list[dict[str, Any]]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    return [
+        {
+            "kind": notice.kind,
+            "text": str(charter.statement(notice.action).what) if notice.action else notice.kind,
+            "created_at": notice.created_at,
+            "read_at": notice.read_at,
+        }
+        for notice in db.session.scalars(query.order_by(Notification.id))
+    ]
+
+
+SCHEMA = Path(__file__).parent.parent / "data" / "export-schema.json"
+
+
+def schema() -> dict[str, Any]:
+    """`schema.json`: the fixed sections, and `tables` described from the inventory itself."""
+    described = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    tables = {}
+    for metadata in (db.metadata, gdpr_metadata):
+        for table in metadata.sorted_tables:
+            columns = {
+                column.name: {
+                    "description": f"{labels.label(labels.CATEGORIES, data.category)} — "
+                    f"{labels.label(labels.PURPOSES, data.purpose)}"
+                }
+                for column in table.columns
+                if (data := of(column)) is not None and data.export
+            }
+            if columns and table.info.get("subject"):
+                tables[table.name] = {
+                    "type": "array",
+                    "items": {"type": "object", "properties": columns},
+                }
+    described["properties"]["tables"]["properties"] = tables
+    return described
+
+
+def _readable(data: dict[str, Any]) -> str:
+    """`index.html`, in French (the reference language of the forum's texts)."""
+    with force_locale("fr"):
+        return render_template("privacy/export_index.html", data=data)
+
+
 def build_export(*, archive_id: int) -> None:
     """Write the ZIP (data.json, schema.json, index.html, posts/*.md) and tell its owner."""
     try:
@@ -155,8 +262,8 @@ def _build_export(archive_id: int) -> None:
     data = export_data(user)
     files = {
         "data.json": export.to_json(data),
-        "schema.json": (Path(__file__).parent.parent / "data" / "export-schema.json").read_text(),
-        "index.html": render_template("privacy/export_index.html", data=data),
+        "schema.json": export.to_json(schema()),
+        "index.html": _readable(data),
     }
     for post in data["posts"]:
         files[f"posts/{post['id']}.md"] = _post_markdown(post)

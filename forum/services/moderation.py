@@ -362,6 +362,17 @@ def redact(actor: User, post: Post, *, passage: str, grounds: Grounds) -> Post:
     return post
 
 
+def log_residue_replacement(actor: User, *, member_id: int | None, target: str) -> None:
+    """Log, like a redaction and without the passage, that an admin replaced what an erasure
+    left of a member in TARGET; the member it belongs to is told. Commits."""
+    grounds = Grounds(
+        _("Effacement d'un membre : son nom est remplacé par « Ancien membre »."),
+        rule="privacy",
+        detection="moderator",
+    )
+    _commit_and_tell(_log(actor, member_id, "replace_residue", target, grounds))
+
+
 def list_pending_posts(actor: User) -> list[Post]:
     """New members' posts waiting for a moderator, oldest first."""
     policy.require(policy.can_moderate(actor))

@@ -6,21 +6,35 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import Device, LoginEvent, PersonalDataAccess, Post, PostRevision, User
+from forum.models import (
+    Appeal,
+    Device,
+    LoginEvent,
+    ModerationAction,
+    Notification,
+    PersonalDataAccess,
+    Post,
+    PostRevision,
+    Report,
+    User,
+)
 from forum.models.base import utcnow
 from forum.services import accounts, erasure, exports
 from gdpr import retention
 from gdpr.models import (
     ConsentEvent,
+    Erasure,
+    ErasureCertificate,
     ExportArchive,
     HoldAccess,
     HoldReading,
     HoldRecord,
+    ReviewTask,
     SubjectRequest,
 )
 from gdpr.retention import Rule
@@ -174,20 +188,91 @@ def outbox_mails(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return len(due)
 
 
+def moderation_log(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Decisions of moderation, with their appeals and notices, five years on (a sanction
+    still running is kept until it ends)."""
+    over = or_(ModerationAction.ends_at.is_(None), ModerationAction.ends_at < utcnow())
+    due = select(ModerationAction.id).where(ModerationAction.created_at < cutoff, over)
+    count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
+    if not dry_run and count:
+        ids = list(session.scalars(due))
+        session.execute(delete(Notification).where(Notification.action_id.in_(ids)))
+        session.execute(delete(Appeal).where(Appeal.action_id.in_(ids)))
+        session.execute(delete(ModerationAction).where(ModerationAction.id.in_(ids)))
+    return count
+
+
+def handled_reports(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Reports, a year after a moderator handled them (open ones wait)."""
+    return _purge(session, Report, Report.resolved_at < cutoff, dry_run)
+
+
+def read_notifications(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Notifications, six months after they were read."""
+    return _purge(session, Notification, Notification.read_at < cutoff, dry_run)
+
+
+def handled_review_tasks(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """What an erasure left behind, a month after an admin dealt with it."""
+    return _purge(session, ReviewTask, ReviewTask.resolved_at < cutoff, dry_run)
+
+
+def erasure_records(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Scheduled erasures (executed or cancelled) and their certificates, five years on."""
+    ended = func.coalesce(Erasure.executed_at, Erasure.cancelled_at)
+    count = _purge(session, Erasure, ended < cutoff, dry_run)
+    return count + _purge(
+        session, ErasureCertificate, ErasureCertificate.executed_at < cutoff, dry_run
+    )
+
+
 RETENTION_RULES = [
-    Rule("unverified_accounts", "unverified_account", unverified_accounts),
-    Rule("deleted_posts", "deleted_post", deleted_posts),
-    Rule("export_archives", "export_archive", export_archives),
-    Rule("inactive_warnings", "account_warning", inactive_warnings),
-    Rule("inactive_accounts", "account", inactive_accounts),
-    Rule("consent_proofs", "consent_proof", consent_proofs),
-    Rule("legal_hold", "legal_hold", legal_hold),
-    Rule("login_history", "login_history", login_history),
-    Rule("idle_devices", "device", idle_devices),
-    Rule("tombstones", "tombstone", tombstones),
-    Rule("closed_requests", "consent_proof", closed_requests),
-    Rule("hold_accesses", "consent_proof", hold_accesses),
-    Rule("personal_data_accesses", "consent_proof", personal_data_accesses),
+    Rule(
+        "unverified_accounts",
+        "unverified_account",
+        unverified_accounts,
+        tables=("users",),
+        erases_subjects=True,
+    ),
+    Rule("deleted_posts", "deleted_post", deleted_posts, tables=("posts", "post_revisions")),
+    Rule("export_archives", "export_archive", export_archives, tables=("gdpr_exports",)),
+    Rule("inactive_warnings", "account_warning", inactive_warnings, tables=("users",)),
+    Rule(
+        "inactive_accounts", "account", inactive_accounts, tables=("users",), erases_subjects=True
+    ),
+    Rule("consent_proofs", "consent_proof", consent_proofs, tables=("gdpr_consent_events",)),
+    Rule("legal_hold", "legal_hold", legal_hold, tables=("gdpr_hold_records",)),
+    Rule("login_history", "login_history", login_history, tables=("login_events",)),
+    Rule("idle_devices", "device", idle_devices, tables=("devices",)),
+    Rule("tombstones", "tombstone", tombstones, tables=("gdpr_tombstones",)),
+    Rule("closed_requests", "consent_proof", closed_requests, tables=("gdpr_requests",)),
+    Rule(
+        "hold_accesses",
+        "access_log",
+        hold_accesses,
+        tables=("gdpr_hold_access", "gdpr_hold_readings"),
+    ),
+    Rule(
+        "personal_data_accesses",
+        "access_log",
+        personal_data_accesses,
+        tables=("personal_data_accesses",),
+    ),
+    Rule(
+        "moderation_log",
+        "moderation_log",
+        moderation_log,
+        tables=("moderation_actions", "appeals", "notifications"),
+    ),
+    Rule("handled_reports", "report", handled_reports, tables=("reports",)),
+    Rule("read_notifications", "notification", read_notifications, tables=("notifications",)),
+    Rule("review_tasks", "review_task", handled_review_tasks, tables=("gdpr_review_tasks",)),
+    Rule(
+        "erasure_records",
+        "erasure_proof",
+        erasure_records,
+        tables=("gdpr_erasures", "gdpr_certificates"),
+    ),
     Rule("outbox_mails", "outbox", outbox_mails),
 ]
 

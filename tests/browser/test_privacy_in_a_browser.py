@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests.factories import PASSWORD, make_user
 
@@ -38,3 +39,24 @@ def test_a_member_uses_the_privacy_centre(page, live_app, tmp_path):
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('Effacer mon compte')")
     assert page.get_by_text("Annuler l'effacement").is_visible()
+
+
+def test_the_privacy_page_reads_on_a_phone_and_its_tables_scroll_with_the_keyboard(
+    browser, live_server
+):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto("/privacy")
+
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    regions = page.locator(".table-scroll").count()
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.table-scroll table')].filter(table =>
+            table.getBoundingClientRect().width > table.parentElement.scrollWidth + 1).length"""
+    )
+    results = Axe().run(page, options={"runOnly": ["scrollable-region-focusable"]})
+    context.close()
+
+    assert overflow <= 0  # the page itself never scrolls sideways
+    assert regions >= 2 and cut == 0  # each wide table scrolls whole in its region
+    assert results.violations_count == 0, results.generate_report()

@@ -108,3 +108,24 @@ def test_a_new_policy_version_is_presented_at_the_next_visit(app, login_as, clie
 def test_every_translation_of_a_policy_carries_the_same_version():
     for name in documents.NAMES:
         assert documents.get(name, "en").version == documents.get(name, "fr").version
+
+
+def test_an_edited_text_is_presented_again_even_under_the_same_version(
+    app, login_as, client, monkeypatch
+):
+    login_as()
+    original = documents.get
+
+    def get(name, locale="fr"):
+        document = original(name, locale)
+        if name == "privacy":  # the same number, a different text
+            return documents.Document(
+                name, document.title, document.version, document.date, document.body + "Ajout.\n"
+            )
+        return document
+
+    monkeypatch.setattr(documents, "get", get)
+
+    response = client.get("/threads/new")
+
+    assert response.status_code == 302 and "/me/privacy/accept" in response.headers["Location"]

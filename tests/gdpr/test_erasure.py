@@ -1,15 +1,19 @@
 """Erasure that leaves no trace: grace period, cancellation, dump check, residues, tombstones."""
 
+import email
+import email.policy
+
 import pytest
 from sqlalchemy import func, select
 
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Post, PostRevision, Thread, User
-from forum.services import accounts, erasure, posting
+from forum.models import Post, PostRevision, Role, Thread, User
+from forum.services import accounts, erasure, moderation, posting
 from gdpr.models import Erasure, ErasureCertificate, ReviewTask, Tombstone
-from tests.factories import PASSWORD, make_thread, make_user
+from tests.factories import PASSWORD, make_thread, make_user, open_session
 from tests.gdpr.conftest import MEMBER, dump, make_member_with_a_past
+from tests.test_mail import Recorder, _serve
 
 
 @pytest.fixture(autouse=True)
@@ -278,3 +282,116 @@ def test_the_cli_runs_due_erasures(app, runner, time_machine):
     result = runner.invoke(args=["gdpr", "erasures", "run"])
 
     assert result.exit_code == 0 and "Erasures executed: 1." in result.output
+
+
+def test_the_member_gets_a_last_mail_with_the_certificate_and_no_copy_stays(
+    app_factory, time_machine
+):
+    serving = _serve(Recorder())
+    controller, recorder = next(serving)
+    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    with app.app_context():
+        member = make_user(username="lucie", email="lucie@exemple.fr")
+        _schedule(member)
+        time_machine.shift(60 * 60 * 24 * 8)
+
+        (certificate,) = erasure.run_due_erasures()
+        number = certificate.id
+    next(serving, None)
+
+    last = email.message_from_bytes(recorder.envelopes[-1].content, policy=email.policy.default)
+    assert recorder.envelopes[-1].rcpt_tos == ["lucie@exemple.fr"]
+    assert last["Subject"] == "Votre compte L'Établi est effacé"
+    assert f"Certificat d'effacement n° {number}" in last.get_content()
+
+
+# --- what the scan finds is fixed, not just listed -------------------------------------------
+
+
+@pytest.fixture
+def residue(app, time_machine):
+    """An erased member named in another member's reply: display name, and address as a link;
+    an admin to handle it. Ids: the reply, the admin."""
+    with app.app_context():
+        member, thread, _ = make_member_with_a_past()
+        reply = posting.reply(
+            make_user(username="voisine"),
+            thread,
+            body=f"Merci Mathilde Tournesol ! [Lui écrire](mailto:{MEMBER['email']})",
+        )
+        posting.edit_post(reply.author, reply, body=reply.source + " Bonne chance.")
+        admin = make_user(role=Role.ADMIN, username="admin")
+        _erase(member, time_machine)
+        return {"reply": reply.id, "thread": thread.id, "admin": admin.id}
+
+
+def _admin(app, admin_id):
+    client = app.test_client()
+    with app.app_context(), client.session_transaction() as session:
+        session["_user_id"] = open_session(db.session.get(User, admin_id))
+    return client
+
+
+def _tasks():
+    return db.session.scalars(select(ReviewTask).order_by(ReviewTask.id)).all()
+
+
+def test_what_an_erasure_left_is_shown_with_an_excerpt(app, residue):
+    page = _admin(app, residue["admin"]).get("/admin/gdpr/review").get_data(as_text=True)
+
+    assert "<mark>Mathilde Tournesol</mark>" in page or f"<mark>{MEMBER['email']}</mark>" in page
+    assert "Remplacer par « Ancien membre »" in page and 'name="reason"' in page
+
+
+def test_replacing_rewrites_the_text_its_rendering_and_history_and_logs_it(app, residue):
+    admin = _admin(app, residue["admin"])
+    with app.app_context():
+        first = _tasks()[0].id
+
+    response = admin.post(f"/admin/gdpr/review/{first}/replace")
+
+    visitor = app.test_client().get(f"/t/{residue['thread']}", follow_redirects=True)
+    page = visitor.get_data(as_text=True)
+    assert response.status_code == 302
+    assert "Mathilde Tournesol" not in page and MEMBER["email"] not in page
+    assert "Merci Ancien membre !" in page
+    with app.app_context():
+        assert all(task.resolved_at and task.identifiers_encrypted is None for task in _tasks())
+        assert {task.outcome for task in _tasks()} == {"replaced"}
+        log = moderation.list_log(db.session.get(User, residue["admin"]))
+        assert log[0].action == "replace_residue" and "Tournesol" not in log[0].reason
+        after = dump().lower()
+    for identifier in (MEMBER["username"], MEMBER["email"], MEMBER["display_name"]):
+        assert identifier.lower() not in after
+
+
+def test_keeping_needs_a_reason_that_does_not_repeat_the_name(app, residue):
+    admin = _admin(app, residue["admin"])
+    with app.app_context():
+        task_id = _tasks()[0].id
+
+    refused = admin.post(f"/admin/gdpr/review/{task_id}/resolve", data={"reason": "Tournesol"})
+    kept = admin.post(
+        f"/admin/gdpr/review/{task_id}/resolve", data={"reason": "Homonyme : une autre personne"}
+    )
+
+    assert refused.status_code == 400
+    assert f'id="keep-{task_id}-reason-error"' in refused.get_data(as_text=True)
+    assert kept.status_code == 302
+    with app.app_context():
+        task = db.session.get(ReviewTask, task_id)
+        assert task.outcome == "kept" and task.identifiers_encrypted is None
+        assert task.kept_because == "Homonyme : une autre personne"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["MATHILDE-TOURNEUSE", "mathilde_tourneuse", "Mathi1de-Tourneuse", "Mâthilde-tourneuse"],
+)
+def test_the_scan_finds_the_username_in_every_look_alike_spelling(app_ctx, time_machine, spelling):
+    member, thread, _ = make_member_with_a_past()
+    posting.reply(make_user(), thread, body=f"Bravo à {spelling} pour sa finale.")
+
+    _erase(member, time_machine)
+
+    assert ("posts", "source") in {(t.table_name, t.column_name) for t in _tasks()}

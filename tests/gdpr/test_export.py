@@ -9,8 +9,10 @@ from rq import SimpleWorker
 
 from forum import jobs
 from forum.extensions import db
-from forum.services import exports
+from forum.models import Role
+from forum.services import exports, moderation, posting
 from forum.services import retention as retention_rules
+from forum.services.moderation import Grounds
 from gdpr.models import ExportArchive
 from tests.factories import make_user, open_session
 from tests.gdpr.conftest import MEMBER, make_member_with_a_past
@@ -107,3 +109,90 @@ def test_with_redis_the_archive_is_built_by_an_rq_worker(app_factory, redis_url,
         db.session.expire_all()
         assert db.session.get(ExportArchive, archive.id).status == "ready"
     assert "/me/privacy/export/" in outbox.to(MEMBER["email"])[-1].get_content()
+
+
+def _archive(member) -> zipfile.ZipFile:
+    """The member's archive, built as the job builds it."""
+    archive = exports.request_export(member)
+    path = exports.archive_path(member, archive.id)
+    return zipfile.ZipFile(path)
+
+
+def _a_member_others_acted_upon():
+    """A member whose thread another answered, whose post was reported, hidden and noted by
+    a moderator, who appealed, and whose posts' authors' addresses are held."""
+    member, thread, own = make_member_with_a_past()
+    moderator = make_user(role=Role.MODERATOR, username="moderateur-secret")
+    reporter = make_user(username="signaleuse-secrete")
+    posting.reply(member, thread, body="Avec mon adresse IP.", ip="198.51.100.23")
+    posting.reply(make_user(username="dernier-repondant"), thread, body="Je réponds en dernier.")
+    moderation.report_post(reporter, own, reason="off_topic")
+    moderation.hide_post(moderator, own, Grounds("Hors sujet ici", "on_topic"))
+    moderation.add_note(moderator, member, text="À suivre.")
+    decision = moderation.list_log(moderator)[0]
+    moderation.appeal(member, decision, text="Ce message était bien dans le sujet.")
+    return member, {"moderateur-secret", "signaleuse-secrete", "dernier-repondant"}
+
+
+def test_the_export_has_every_decision_notification_and_held_record(app_ctx):
+    member, _others = _a_member_others_acted_upon()
+
+    data = json.loads(_archive(member).read("data.json"))
+
+    (decision,) = data["decisions"]
+    assert decision["action"] == "hide_post" and decision["rule"] == "on_topic"
+    assert decision["statement"] == "Votre message a été masqué." and decision["rule_title"]
+    assert decision["appeal"]["text"] == "Ce message était bien dans le sujet."
+    assert {n["kind"] for n in data["notifications"]} == {"moderation"}
+    assert "Votre message a été masqué." in {n["text"] for n in data["notifications"]}
+    held = data["held_identification"]
+    assert "LCEN" in held["basis"] and {r["ip"] for r in held["records"]} == {"198.51.100.23"}
+    assert data["controller"]["contact"] == app_ctx.config["PRIVACY_CONTACT"]
+
+
+def test_the_export_names_nobody_else(app_ctx):
+    member, others = _a_member_others_acted_upon()
+
+    archive = _archive(member)
+    data = json.loads(archive.read("data.json"))
+
+    everything = archive.read("data.json").decode() + archive.read("index.html").decode()
+    assert [name for name in others if name in everything] == []
+    links_to_members = {
+        (table.name, column.name)
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if any(fk.column.table.name == "users" for fk in column.foreign_keys)
+    }
+    for table, rows in data["tables"].items():
+        for row in rows:
+            for column, value in row.items():
+                if (table, column) in links_to_members:
+                    assert value in (member.id, None), (table, column)  # nobody else's id
+
+
+def test_the_schema_describes_every_table_and_column_of_the_export(app_ctx):
+    member, _ = _a_member_others_acted_upon()
+
+    archive = _archive(member)
+    data, schema = json.loads(archive.read("data.json")), json.loads(archive.read("schema.json"))
+
+    described = schema["properties"]["tables"]["properties"]
+    for table, rows in data["tables"].items():
+        columns = described[table]["items"]["properties"]
+        assert set(rows[0]) <= set(columns), table
+        assert all(column["description"] for column in columns.values())
+    assert set(schema["required"]) <= set(data)
+
+
+def test_the_readable_page_is_for_people_in_french(app_ctx):
+    member, _ = _a_member_others_acted_upon()
+
+    page = _archive(member).read("index.html").decode()
+
+    assert '<meta name="viewport"' in page
+    assert "accès (article 15)" in page and "politique de confidentialité" in page
+    assert "en ligne, depuis le centre de confidentialité" in page and "membre" in page
+    for code in ("privacy_policy", "self-service", "hide_post", "on_topic", "bio_source"):
+        assert code not in page
+    assert "heure de Paris" in page

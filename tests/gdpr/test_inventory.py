@@ -87,18 +87,38 @@ def test_every_reference_to_a_member_is_handled_by_the_erasure(app_ctx, time_mac
     assert left == []
 
 
-def test_every_retention_duration_of_the_inventory_is_applied_by_a_rule():
+def test_every_table_keeps_its_personal_data_no_longer_than_a_rule_says():
+    """Each (table, duration) the inventory declares has a rule of that duration that removes
+    that table's rows (or, for the account's lifetime, erases the member and so reaches every
+    table linked to them): the register cannot state a retention the code does not apply."""
     from forum.services.retention import RETENTION_RULES
 
-    named = {
-        column.info["personal"].retention
-        for metadata in (db.metadata, gdpr.models.metadata)
-        for table in metadata.sorted_tables
-        for column in table.columns
-        if isinstance(column.info["personal"], PersonalData)
-    }
+    metadatas = [db.metadata, gdpr.models.metadata]
+    subjects = gdpr.erasure.subjects_table(metadatas)
+    unruled = []
+    for metadata in metadatas:
+        for table in metadata.sorted_tables:
+            linked = bool(gdpr.erasure.references(table, subjects))
+            for key in {
+                column.info["personal"].retention
+                for column in table.columns
+                if isinstance(column.info["personal"], PersonalData)
+            }:
+                if not any(
+                    rule.retention == key
+                    and (table.name in rule.tables or (rule.erases_subjects and linked))
+                    for rule in RETENTION_RULES
+                ):
+                    unruled.append(f"{table.name}: {key}")
 
-    assert named <= {rule.retention for rule in RETENTION_RULES}
+    assert unruled == []
+
+
+def test_every_retention_rule_has_a_setting():
+    from config import RETENTION_DEFAULTS
+    from forum.services.retention import RETENTION_RULES
+
+    assert {rule.retention for rule in RETENTION_RULES} <= set(RETENTION_DEFAULTS)
 
 
 def test_the_erasure_engine_can_apply_every_declaration():

@@ -1,15 +1,20 @@
 """The privacy centre, the requests register, the record of processing, key rotation."""
 
+import re
+
 import pyotp
 import pytest
 from sqlalchemy import select
 
+from forum import labels
 from forum.extensions import db
 from forum.models import Role, User
-from forum.services import accounts, exports
+from forum.services import accounts, exports, processing_register
+from gdpr import register
 from gdpr.models import Erasure, SubjectRequest
+from gdpr.models import metadata as gdpr_metadata
 from tests.conftest import IS_POSTGRES
-from tests.factories import PASSWORD, TOTP_SECRET, make_user
+from tests.factories import PASSWORD, TOTP_SECRET, make_user, open_session
 
 
 def test_the_privacy_centre_shows_choices_export_and_erasure(login_as, client):
@@ -106,15 +111,36 @@ def test_an_admin_extends_then_closes_a_request(app, login_as, client):
         assert request.status == "done" and request.outcome == "nom corrigé"
 
 
-def test_the_record_of_processing_comes_from_the_inventory(login_as, client, runner):
-    login_as(Role.ADMIN)
+def test_the_record_of_processing_comes_from_the_inventory(app_factory):
+    app = app_factory(
+        PRIVACY_CONTROLLER="Association des candidats",
+        PRIVACY_CONTACT="rgpd@etabli.example",
+        PRIVACY_DPO="Mme Délégée",
+    )
+    client, runner = app.test_client(), app.test_cli_runner()
+    with app.app_context():
+        session_id = open_session(make_user(role=Role.ADMIN))
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
 
     page = client.get("/admin/gdpr/register").get_data(as_text=True)
     printed = runner.invoke(args=["gdpr", "register"]).output
 
     for text in (page, printed):
-        assert "attribution" in text and "member profile" in text
-        assert "consent_proof (1826 jours)" in text and "users.bio_source" in text
+        assert "Association des candidats" in text and "rgpd@etabli.example" in text
+        assert "Mme Délégée" in text and "aucun transfert hors de l" in text
+        assert "profil du membre" in text and "users.bio_source" in text
+        assert "1\u202f826 jours après la fin du compte" in text
+
+
+def test_every_retention_the_register_states_is_what_a_rule_applies(app_ctx):
+    found = processing_register.build()
+
+    for entry in found.entries:
+        for kept in entry.kept:
+            assert kept.rules, (entry.purpose, kept.key)  # a rule of the retention engine
+            days = app_ctx.config["GDPR_RETENTION"][kept.key]
+            assert kept.days == days and f"{days:,}".replace(",", "\u202f") in kept.statement
 
 
 def test_rotating_keys_re_encrypts_every_encrypted_column(app_factory, tmp_path):
@@ -152,7 +178,29 @@ def test_the_privacy_page_lists_the_inventory_with_durations(client):
     page = client.get("/privacy").get_data(as_text=True)
 
     assert "Inventaire détaillé" in page
-    assert "member profile" in page and "1826 jours" in page and "730 jours" in page
+    assert "profil du membre" in page and "1\u202f826 jours" in page and "730 jours" in page
+    assert "Responsable du traitement" in page and "donnees@etabli.invalid" in page
+    assert "aucun transfert hors de l" in page and "réquisition" in page
+
+
+FRENCH_TOO = {"contact", "publication"}  # code values that are French words as well
+
+
+def test_the_french_privacy_page_speaks_french_only(client):
+    page = re.sub(r"<[^>]+>", " ", client.get("/privacy").get_data(as_text=True))
+
+    codes = (set(labels.BASES) | set(labels.PURPOSES) | set(labels.CATEGORIES)) - FRENCH_TOO
+    assert sorted(code for code in codes if re.search(rf"\b{re.escape(code)}\b", page)) == []
+
+
+def test_every_code_value_of_the_inventory_has_a_label():
+    purposes = register.purposes(db.metadata, gdpr_metadata)
+
+    for purpose in purposes:
+        assert purpose.name in labels.PURPOSES
+        assert purpose.bases <= set(labels.BASES)
+        assert purpose.categories <= set(labels.CATEGORIES)
+        assert set(purpose.kept) <= set(labels.RETENTIONS)
 
 
 def test_an_extension_needs_a_reason_and_an_open_request(app, login_as, client):

@@ -6,11 +6,28 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Device, LoginEvent, PersonalDataAccess, Post, User
+from forum.models import (
+    Device,
+    LoginEvent,
+    ModerationAction,
+    Notification,
+    PersonalDataAccess,
+    Post,
+    Report,
+    Role,
+    User,
+)
 from forum.services import accounts, devices, exports, posting
 from forum.services import retention as rules
 from gdpr import consent, legal_hold, requests
-from gdpr.models import ConsentEvent, ExportArchive, PurgeLog
+from gdpr.models import (
+    ConsentEvent,
+    Erasure,
+    ErasureCertificate,
+    ExportArchive,
+    PurgeLog,
+    ReviewTask,
+)
 from tests.factories import PASSWORD, make_post, make_thread, make_user
 
 NOW = "2026-12-01 09:00"
@@ -96,6 +113,70 @@ def four_years(app_ctx, time_machine):
                 created_at=at(when),
             )
         )
+    time_machine.move_to("2026-11-15")
+    moderator = make_user(role=Role.MODERATOR, username="moderatrice")
+    for when, ends in [("2020-06-01", None), ("2020-06-01", "2099-01-01"), ("2024-06-01", None)]:
+        entry = ModerationAction(  # five years: the first is due; a running ban stays
+            moderator_id=moderator.id,
+            member_id=author.id,
+            action="warn" if ends is None else "ban",
+            target=f"user:{author.id}",
+            reason="Ton",
+            created_at=at(when),
+            ends_at=at(ends) if ends else None,
+        )
+        db.session.add(entry)
+        db.session.add(
+            Notification(user_id=author.id, kind="moderation", action=entry, created_at=at(when))
+        )
+    post = db.session.scalars(select(Post)).first()
+    for handled in ("2025-06-01", "2026-06-01"):  # a year after handling: the first is due
+        db.session.add(
+            Report(
+                post_id=post.id,
+                reporter_id=moderator.id,
+                reason="spam",
+                created_at=at(handled),
+                resolved_at=at(handled),
+                resolution="dismissed",
+            )
+        )
+    for read in ("2026-03-01", "2026-11-01"):  # six months after reading: the first is due
+        db.session.add(
+            Notification(
+                user_id=author.id, kind="moderation", created_at=at(read), read_at=at(read)
+            )
+        )
+    for resolved in ("2026-09-01", "2026-11-25"):  # a month after handling: the first is due
+        db.session.add(
+            ReviewTask(
+                erasure_id=1,
+                table_name="posts",
+                column_name="source",
+                row_key="1",
+                found_at=at(resolved),
+                resolved_at=at(resolved),
+                outcome="kept",
+            )
+        )
+    for executed in ("2021-01-01", "2025-01-01"):  # five years: the first is due, and its proof
+        scheduled = Erasure(
+            subject_ref="9998",
+            content="anonymise",
+            requested_at=at(executed),
+            due_at=at(executed),
+            executed_at=at(executed),
+        )
+        db.session.add(scheduled)
+        db.session.flush()
+        db.session.add(
+            ErasureCertificate(
+                erasure_id=scheduled.id,
+                requested_at=at(executed),
+                executed_at=at(executed),
+                counts="{}",
+            )
+        )
     db.session.commit()
     time_machine.move_to(NOW, tick=False)
     return users
@@ -112,6 +193,11 @@ EXPECTED_FIRST_RUN = {
     "login_history": 1,
     "idle_devices": 1,
     "tombstones": 0,
+    "moderation_log": 1,
+    "handled_reports": 1,
+    "read_notifications": 1,
+    "review_tasks": 1,
+    "erasure_records": 2,
     "closed_requests": 1,
     "hold_accesses": 1,
     "personal_data_accesses": 1,
@@ -128,6 +214,7 @@ def test_retention_removes_exactly_what_is_due(four_years):
 
     assert outcomes == EXPECTED_FIRST_RUN
     assert _usernames() == {
+        "moderatrice",
         "recent-unverified",
         "active",
         "quiet-699-days",

@@ -110,6 +110,7 @@ EXPECTED = {
     "privacy.lift_restriction": ADMINS,
     "privacy.review_tasks": ADMINS,
     "privacy.resolve_review_task": ADMINS,
+    "privacy.replace_review_task": ADMINS,
     "admin.index": ADMINS,
     "admin.taxonomy_page": ADMINS,
     "admin.create_trade": ADMINS,

@@ -8,10 +8,8 @@ from sqlalchemy import text
 
 from forum import charter, documents
 from forum.extensions import db
-from forum.services import accounts, posting, taxonomy
+from forum.services import accounts, posting, processing_register, taxonomy
 from forum.web import current_actor, safe_next
-from gdpr import register
-from gdpr.models import metadata as gdpr_metadata
 
 bp = Blueprint("main", __name__)
 
@@ -33,12 +31,9 @@ def _document(name: str, **context):
 
 @bp.get("/privacy")
 def privacy():
-    """The policy, followed by the data table generated from the inventory (never out of date)."""
-    return _document(
-        "privacy",
-        purposes=register.purposes(db.metadata, gdpr_metadata),
-        durations=current_app.config["GDPR_RETENTION"],
-    )
+    """The policy, followed by who answers for the data, who receives it, and the table of
+    what is kept and how long, all derived from the inventory and the rules (art. 13)."""
+    return _document("privacy", register=processing_register.build())
 
 
 @bp.get("/terms")

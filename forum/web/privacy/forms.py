@@ -39,6 +39,12 @@ class ActionForm(BaseForm):
     """Empty: a POST with its CSRF token."""
 
 
+class KeepResidueForm(BaseForm):
+    reason = StringField(
+        _l("Pourquoi le garder (sans reprendre le nom)"), render_kw={"maxlength": 500}
+    )
+
+
 class RequestForm(BaseForm):
     kind = SelectField(
         _l("Type de demande"), choices=choices((k, k) for k in KINDS), validate_choice=False

@@ -39,6 +39,7 @@ from forum.web.privacy.forms import (
     EraseForm,
     ExtendRequestForm,
     HoldAccessForm,
+    KeepResidueForm,
     RequestForm,
     RestrictionForm,
 )
@@ -403,25 +404,65 @@ def lift_restriction(user_id: int):
     return redirect(url_for("privacy.restrictions"))
 
 
+def _review_page(refused: KeepResidueForm | None = None, refused_id: int = 0, status=200):
+    """The review page, each task with its own "keep" form (the refused one keeps its text)."""
+    actor = current_actor()
+    tasks = erasure.list_review_tasks(actor)
+    keep_forms = {}
+    for task, _excerpt in tasks:
+        form = refused if task.id == refused_id else KeepResidueForm(formdata=None)
+        form.reason.id = f"keep-{task.id}-reason"  # one page, several forms: ids apart
+        keep_forms[task.id] = form
+    return (
+        render_template(
+            "privacy/review.html",
+            tasks=tasks,
+            certificates=erasure.list_certificates(actor),
+            action_form=ActionForm(),
+            keep_forms=keep_forms,
+        ),
+        status,
+    )
+
+
 @bp.get("/admin/gdpr/review")
 @login_required
 def review_tasks():
     _require_admin()
-    return render_template(
-        "privacy/review.html",
-        tasks=erasure.list_review_tasks(),
-        certificates=erasure.list_certificates(),
-        action_form=ActionForm(),
-    )
+    return _review_page()
+
+
+def _task(task_id: int) -> ReviewTask:
+    task = db.session.get(ReviewTask, task_id)
+    if task is None or task.resolved_at is not None:
+        abort(404)
+    return task
+
+
+@bp.post("/admin/gdpr/review/<int:task_id>/replace")
+@login_required
+def replace_review_task(task_id: int):
+    """Replace what an erasure left by « Ancien membre » (text, rendering, former versions)."""
+    _require_admin()
+    task = _task(task_id)
+    if ActionForm().validate_on_submit():
+        erasure.replace_residue(current_actor(), task)
+        flash(_("Remplacé par « Ancien membre »."), "success")
+    return redirect(url_for("privacy.review_tasks"))
 
 
 @bp.post("/admin/gdpr/review/<int:task_id>/resolve")
 @login_required
 def resolve_review_task(task_id: int):
+    """Keep what was found, with a reason (field `reason`)."""
     _require_admin()
-    task = db.session.get(ReviewTask, task_id)
-    if task is None:
-        abort(404)
-    if ActionForm().validate_on_submit():
-        erasure.resolve_review_task(current_actor(), task)
+    task = _task(task_id)
+    form = KeepResidueForm()
+    if form.validate_on_submit():
+        try:
+            erasure.keep_residue(current_actor(), task, reason=form.reason.data or "")
+        except InvalidInput as error:
+            form.add_error(error)
+            return _review_page(form, task.id, 400)
+        flash(_("Gardé tel quel ; le motif est noté."), "success")
     return redirect(url_for("privacy.review_tasks"))
