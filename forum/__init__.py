@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -37,6 +38,7 @@ from forum.web import moderation as moderation_web
 from forum.web import notifications as notifications_web
 from forum.web import privacy as privacy_web
 from forum.web.forms import IdConverter
+from gdpr import files
 
 __all__ = ["create_app"]
 
@@ -76,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(settings.PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(values)
+    _create_private_database(app.config["SQLALCHEMY_DATABASE_URI"])
     app.url_map.converters["int"] = IdConverter
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
     app.session_interface = SessionInterface()
@@ -142,9 +145,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, much faster
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten, not left readable in free pages (erasure, retention).
+        cursor.execute("PRAGMA secure_delete=ON")
+        for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+            if name == "main" and path:
+                _private_database(Path(path))
         cursor.close()
         # SQLite's own lower() only knows ASCII: "Élodie" must match "élodie" (erasure scans).
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _private_database(path: Path) -> None:
+    """The database and its write-ahead log: readable by the forum's account only."""
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(files.FILE_MODE)
 
 
 def _lower(value: Any) -> Any:
@@ -158,6 +173,16 @@ def _limit_form_size() -> None:
         request.max_content_length = min(
             current_app.config["MAX_FORM_MEMORY_SIZE"], current_app.config["MAX_CONTENT_LENGTH"]
         )
+
+
+def _create_private_database(url: str) -> None:
+    """A SQLite file is created mode 0600 before SQLite creates it with the process's umask
+    (its WAL and shared-memory files then take the same mode)."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and ":memory:" not in url:
+        path = Path(url[len(prefix) :])
+        if path.parent.is_dir() and not path.exists():  # a missing folder stays an error
+            files.create(path)
 
 
 def _select_locale() -> str:

@@ -14,6 +14,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from forum.models.base import utcnow
+from gdpr import files
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,9 @@ def deliver(message: EmailMessage) -> None:
     config = current_app.config
     if not config["MAIL_SERVER"]:
         outbox = Path(config["MAIL_OUTBOX"])
-        outbox.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
-        (outbox / name).write_bytes(bytes(message))
+        with files.open_private(outbox / name) as handle:  # the address is personal data
+            handle.write(bytes(message))
         log.info("mail written to the outbox: %s", name)
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP

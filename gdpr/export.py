@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from gdpr import files as private
 from gdpr.annotations import PersonalData
 
 SCHEMA_VERSION = 1
@@ -56,10 +57,9 @@ def to_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, default=_plain, ensure_ascii=False, indent=2, sort_keys=True)
 
 
-def write_zip(path: Path, files: Mapping[str, str]) -> None:
-    """Write FILES (name -> text) into a new ZIP at PATH, readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    path.chmod(0o600)
+def write_zip(path: Path, contents: Mapping[str, str]) -> None:
+    """Write CONTENTS (name -> text) into a new ZIP at PATH, readable by its owner only."""
+    with private.open_private(path) as handle:
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, text in contents.items():
+                archive.writestr(name, text)

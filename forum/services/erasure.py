@@ -28,6 +28,7 @@ from forum.models import (
 from forum.models.base import utcnow
 from forum.services import accounts, devices, exports, moderation, posting
 from gdpr import erasure as gdpr_erasure
+from gdpr import files
 from gdpr import requests as gdpr_requests
 from gdpr.models import (
     Erasure,
@@ -124,8 +125,8 @@ def cancel_erasure_by_token(token: str) -> bool:
     return True
 
 
-def cancel_erasure_on_login(user: User) -> bool:
-    """Logging in during the grace period cancels the erasure (the member is told)."""
+def cancel_own_erasure(user: User) -> bool:
+    """USER changes their mind during the grace period; False if nothing was pending."""
     scheduled = pending_erasure(user)
     if scheduled is None:
         return False
@@ -232,9 +233,8 @@ def tombstone_file() -> Path:
 
 def _keep_tombstone(digest: str, content: str) -> None:
     path = tombstone_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"digest": digest, "content": content, "erased_at": utcnow().isoformat()})
-    with path.open("a", encoding="utf-8") as handle:
+    with files.open_private(path, "a") as handle:
         handle.write(line + "\n")
 
 
@@ -251,7 +251,8 @@ def forget_tombstones(cutoff: datetime, *, dry_run: bool) -> int:
         kept = [e for e in entries if datetime.fromisoformat(e["erased_at"]) >= cutoff]
         count = max(count, len(entries) - len(kept))
         if not dry_run and len(kept) != len(entries):
-            path.write_text("".join(json.dumps(e) + "\n" for e in kept), encoding="utf-8")
+            with files.open_private(path, "w") as handle:
+                handle.write("".join(json.dumps(e) + "\n" for e in kept))
     if not dry_run:
         db.session.execute(delete(Tombstone).where(Tombstone.erased_at < cutoff))
     return count

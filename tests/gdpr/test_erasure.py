@@ -76,23 +76,48 @@ def test_opening_the_link_alone_cancels_nothing(app, client, outbox, time_machin
         assert len(erasure.run_due_erasures()) == 1
 
 
-def test_logging_in_during_the_grace_period_cancels_the_erasure(app, client, time_machine):
+def _login_during_the_grace_period(app, client):
     with app.app_context():
         member, *_ = make_member_with_a_past()
         _schedule(member)
+    return client.post("/auth/login", data={"login": MEMBER["username"], "password": PASSWORD})
 
-    response = client.post(
-        "/auth/login",
-        data={"login": MEMBER["username"], "password": PASSWORD},
-        follow_redirects=True,
-    )
+
+def test_logging_in_during_the_grace_period_asks_and_decides_nothing(app, client, time_machine):
+    login = _login_during_the_grace_period(app, client)
+    question = client.get(login.headers["Location"]).get_data(as_text=True)
+    client.get("/")  # a last look around
     time_machine.shift(60 * 60 * 24 * 8)
 
-    assert "effacement de votre compte est annulé" in response.get_data(as_text=True).replace(
-        "&#39;", "'"
+    assert login.headers["Location"] == "/me/privacy/erase/pending"
+    assert (
+        "Garder l&#39;effacement et me déconnecter" in question or "Garder l'effacement" in question
     )
     with app.app_context():
+        assert len(erasure.run_due_erasures()) == 1  # still erased
+
+
+def test_keeping_the_erasure_logs_out(app, client, time_machine):
+    _login_during_the_grace_period(app, client)
+
+    response = client.post("/me/privacy/erase/keep")
+
+    assert response.status_code == 302
+    assert client.get("/me/security").status_code == 302  # logged out
+    time_machine.shift(60 * 60 * 24 * 8)
+    with app.app_context():
+        assert len(erasure.run_due_erasures()) == 1
+
+
+def test_cancelling_from_the_question_keeps_the_account(app, client, time_machine):
+    _login_during_the_grace_period(app, client)
+
+    client.post("/me/privacy/erase/cancel")
+    time_machine.shift(60 * 60 * 24 * 8)
+
+    with app.app_context():
         assert erasure.run_due_erasures() == []
+        assert accounts.get_user_by_username(MEMBER["username"]) is not None
 
 
 def test_after_erasure_the_database_holds_none_of_the_members_identifiers(

@@ -98,6 +98,8 @@ EXPECTED = {
     "privacy.download_export": OWNER_ONLY,  # archive 1 is someone else's
     "privacy.erase": MEMBERS,
     "privacy.cancel_own_erasure": MEMBERS,
+    "privacy.erasure_pending": MEMBERS,
+    "privacy.keep_erasure": MEMBERS,
     "privacy.cancel_erasure": PUBLIC,  # the link in the mail: the token is the key
     "privacy.requests_register": ADMINS,
     "privacy.close_request": ADMINS,

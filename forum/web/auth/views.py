@@ -157,8 +157,8 @@ def login():
 def _complete_login(user, *, remember: bool, destination: str):
     start_session(user, remember=remember)
     flash(_("Bienvenue, %(name)s.", name=user.username), "success")
-    if erasure.cancel_erasure_on_login(user):
-        flash(_("Vous vous êtes connecté : l'effacement de votre compte est annulé."), "info")
+    if erasure.pending_erasure(user) is not None:  # asked, not decided by logging in
+        destination = url_for("privacy.erasure_pending")
     return known_devices.remember(redirect(destination), user.id)
 
 

@@ -12,7 +12,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -29,7 +29,7 @@ from forum.services import (
 )
 from forum.services import legal_hold as held_data
 from forum.services import processing_register as register_of_processing
-from forum.web import current_actor, current_device_id, renew_session, safe_next
+from forum.web import current_actor, current_device_id, end_session, renew_session, safe_next
 from forum.web.forms import optional_int
 from forum.web.privacy.forms import (
     AcceptPoliciesForm,
@@ -190,9 +190,38 @@ def erase():
 @bp.post("/me/privacy/erase/cancel")
 @login_required
 def cancel_own_erasure():
-    if ActionForm().validate_on_submit() and erasure.cancel_erasure_on_login(current_actor()):
+    if ActionForm().validate_on_submit() and erasure.cancel_own_erasure(current_actor()):
         flash(_("L'effacement de votre compte est annulé."), "success")
     return redirect(url_for("privacy.centre"))
+
+
+@bp.get("/me/privacy/erase/pending")
+@login_required
+def erasure_pending():
+    """Asked at login during the grace period: keep the erasure (and log out), or cancel it.
+    Logging in decides nothing by itself."""
+    scheduled = erasure.pending_erasure(current_actor())
+    if scheduled is None:
+        return redirect(url_for("privacy.centre"))
+    return render_template("privacy/pending.html", scheduled=scheduled, form=ActionForm())
+
+
+@bp.post("/me/privacy/erase/keep")
+@login_required
+def keep_erasure():
+    scheduled = erasure.pending_erasure(current_actor())
+    if not ActionForm().validate_on_submit() or scheduled is None:
+        return redirect(url_for("privacy.centre"))
+    due = scheduled.due_at
+    end_session()
+    flash(
+        _(
+            "L'effacement de votre compte reste prévu le %(date)s. Vous êtes déconnecté.",
+            date=format_date(due, "long"),
+        ),
+        "info",
+    )
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/me/privacy/erase/cancel/<token>", methods=["GET", "POST"])
