@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(settings.PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(values)
+    files.private_folder(Path(app.instance_path))  # secrets, database, outbox, archives
     _create_private_database(app.config["SQLALCHEMY_DATABASE_URI"])
     app.url_map.converters["int"] = IdConverter
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])

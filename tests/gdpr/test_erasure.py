@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -136,8 +137,15 @@ def test_after_erasure_the_database_holds_none_of_the_members_identifiers(
     (certificate,) = erasure.run_due_erasures()
 
     after = dump().lower()
+    instance = Path(app_ctx.instance_path)
+    on_disk = " ".join(
+        path.read_bytes().decode("utf-8", "replace").lower()
+        for path in instance.rglob("*")
+        if path.is_file()
+    )
     for value in [*identifiers, "203.0.113.77", "203.0.113.78"]:
         assert value.lower() not in after
+        assert value.lower() not in on_disk  # the instance folder: outbox, archives, tombstones
     assert "tourneuse" not in after and "tournesol" not in after
     assert certificate.residues == 0
     assert outbox.to(MEMBER["email"]) == []
