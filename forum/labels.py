@@ -37,6 +37,18 @@ REQUEST_STATES = {
     "done": _l("traitée"),
     "withdrawn": _l("retirée"),
 }
+# The outcome the forum writes when it closes a request itself (an admin's is free text).
+REQUEST_OUTCOMES = {
+    "archive ready": _l("archive prête"),
+    "cancelled by the member": _l("annulée par le membre"),
+    "erased": _l("compte effacé"),
+    "restricted": _l("traitement limité"),
+    "restriction lifted": _l("limitation levée"),
+}
+# What a held record (legal hold) is about: "post:42".
+HELD_ITEMS = {
+    "post": _l("message n° %(id)s"),
+}
 CONSENT_PURPOSES = {
     "terms": _l("conditions d'utilisation"),
     "privacy_policy": _l("politique de confidentialité"),
@@ -147,3 +159,10 @@ def retention_statement(key: str, days: int, erasures: set[str]) -> str:
 def label(table: dict, value: str) -> str:
     """The label of VALUE in TABLE, or VALUE itself (never a blank)."""
     return str(table.get(value, value))
+
+
+def held_item(item: str) -> str:
+    """A held record's item ("post:42") in words: « message n° 42 »."""
+    kind, _, number = item.partition(":")
+    return str(HELD_ITEMS[kind]) % {"id": number} if kind in HELD_ITEMS else item
+

@@ -74,7 +74,13 @@ def rotate_columns(
                 break
             for row_key, value in rows:
                 fresh = vault.rotate(value)
-                session.execute(update(table).where(key == row_key).values({column: fresh}))
+                # Only if nobody changed it meanwhile: a value written since is already fresh.
+                session.execute(
+                    update(table)
+                    .where(key == row_key, column == value)
+                    .values({column: fresh})
+                )
+
             session.commit()
             rotated += len(rows)
             last = rows[-1][0]

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
 from sqlalchemy import select
 
 from forum import charter, jobs, labels
@@ -61,7 +63,7 @@ def request_export(actor: User) -> ExportArchive:
     return archive
 
 
-HELD_BASIS = (
+HELD_BASIS = _l(
     "Obligation légale de l'hébergeur (LCEN, article 6 ; décret 2021-1362) : l'adresse IP et "
     "l'heure de chaque publication sont gardées un an, chiffrées et à part, pour les remettre à "
     "l'autorité judiciaire qui les requiert ; elles survivent à l'effacement du compte jusqu'à "
@@ -91,7 +93,7 @@ def export_data(user: User) -> dict[str, Any]:
         "decisions": _decisions(user),
         "notifications": _notifications(user),
         "held_identification": {
-            "basis": HELD_BASIS,
+            "basis": str(HELD_BASIS),
             "records": [
                 {"item": item, "ip": ip, "at": at}
                 for item, ip, at in legal_hold.records_of(

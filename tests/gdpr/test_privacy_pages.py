@@ -174,7 +174,31 @@ def test_rotating_keys_re_encrypts_every_encrypted_column(app_factory, tmp_path)
         assert f"{column}" in result.output
 
 
+def test_a_value_changed_during_the_rotation_is_not_overwritten(app_ctx):
+    """A member changes their address while the rotation runs: the new one stays."""
+    from gdpr import crypto
+
+    user = make_user(username="lea", email="ancienne@exemple.fr")
+    vault = accounts.vault()
+
+    class ChangedMeanwhile:
+        def rotate(self, token):
+            if token == user.email_encrypted:
+                db.session.execute(
+                    User.__table__.update()
+                    .where(User.id == user.id)
+                    .values(email_encrypted=vault.encrypt("nouvelle@exemple.fr"))
+                )
+            return vault.rotate(token)
+
+    crypto.rotate_columns(db.session, [User.metadata], ChangedMeanwhile())
+    db.session.expire_all()
+
+    assert accounts.email_of(db.session.get(User, user.id)) == "nouvelle@exemple.fr"
+
+
 def test_the_privacy_page_lists_the_inventory_with_durations(client):
+
     page = client.get("/privacy").get_data(as_text=True)
 
     assert "Inventaire détaillé" in page

@@ -351,7 +351,7 @@ def legal_hold():
         render_template(
             "privacy/legal_hold.html",
             form=form,
-            accesses=held_data.list_hold_accesses(),
+            accesses=held_data.list_hold_accesses(current_actor()),
             action_form=ActionForm(),
         ),
         status,
