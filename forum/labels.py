@@ -165,4 +165,3 @@ def held_item(item: str) -> str:
     """A held record's item ("post:42") in words: « message n° 42 »."""
     kind, _, number = item.partition(":")
     return str(HELD_ITEMS[kind]) % {"id": number} if kind in HELD_ITEMS else item
-

@@ -55,3 +55,14 @@ def of(column: Any) -> PersonalData | None:
     """The declaration of COLUMN, or None when it is not personal data."""
     data = column.info.get("personal")
     return data if isinstance(data, PersonalData) else None
+
+
+def belongs_elsewhere(column: Any) -> bool:
+    """True for the content a `content_of` table keeps for the subject of another row (a
+    post's former text, whoever replaced it): it is that row's subject's, not this row's."""
+    data = of(column)
+    return (
+        bool(column.table.info.get("content_of"))
+        and data is not None
+        and (data.erase is Erase.CONTENT)
+    )

@@ -76,9 +76,7 @@ def rotate_columns(
                 fresh = vault.rotate(value)
                 # Only if nobody changed it meanwhile: a value written since is already fresh.
                 session.execute(
-                    update(table)
-                    .where(key == row_key, column == value)
-                    .values({column: fresh})
+                    update(table).where(key == row_key, column == value).values({column: fresh})
                 )
 
             session.commit()

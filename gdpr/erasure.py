@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from gdpr.annotations import Erase, of
+from gdpr.annotations import Erase, belongs_elsewhere, of
 from gdpr.models import (
     ConsentEvent,
     Erasure,
@@ -193,12 +193,10 @@ def _own_columns(table: Table, subjects: Table) -> list[Column]:
     """The columns a subject's row holds about them: not the links to subjects, and not the
     content a `content_of` table keeps for the subject of another row."""
     links = {column.name for column, _ in references(table, subjects)}
-    content_elsewhere = bool(table.info.get("content_of"))
     return [
         column
         for column in table.columns
-        if column.name not in links
-        and not (content_elsewhere and (data := of(column)) and data.erase is Erase.CONTENT)
+        if column.name not in links and not belongs_elsewhere(column)
     ]
 
 

@@ -14,17 +14,18 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from gdpr import files as private
-from gdpr.annotations import PersonalData
+from gdpr.annotations import belongs_elsewhere, of
 
 SCHEMA_VERSION = 1
 
 
 def exportable_columns(table: Table) -> list[str]:
-    """The personal columns of TABLE that go into an export."""
+    """The personal columns of TABLE that go into an export: not what belongs to another
+    subject (another member's former text, in a revision the subject made)."""
     return [
         column.name
         for column in table.columns
-        if isinstance(column.info.get("personal"), PersonalData) and column.info["personal"].export
+        if (data := of(column)) is not None and data.export and not belongs_elsewhere(column)
     ]
 
 

@@ -296,6 +296,15 @@ ADMIN = personal(
     retention="access_log",
     erase=Erase.HOLD,
 )
+# The other admin, who approved: not in the requester's export.
+APPROVER = personal(
+    "identity",
+    purpose="accountability of access to held data",
+    basis="legal_obligation",
+    retention="access_log",
+    erase=Erase.HOLD,
+    export=False,
+)
 
 
 class HoldRecord(Base):
@@ -329,7 +338,8 @@ class HoldAccess(Base):
     reason: Mapped[str] = mapped_column(String(1000), info=NONE)
     requested_by_ref: Mapped[str] = mapped_column(String(64), info=ADMIN)
     requested_at: Mapped[datetime] = mapped_column(info=NONE)
-    approved_by_ref: Mapped[str | None] = mapped_column(String(64), info=ADMIN)
+    approved_by_ref: Mapped[str | None] = mapped_column(String(64), info=APPROVER)
+
     approved_at: Mapped[datetime | None] = mapped_column(info=NONE)
     revealed_at: Mapped[datetime | None] = mapped_column(info=NONE)
 

@@ -12,7 +12,6 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-
 from sqlalchemy import select
 
 from forum import charter, jobs, labels

@@ -30,8 +30,7 @@ REASON_MIN = 10
 def list_hold_accesses(actor: User) -> list[HoldAccess]:
     """The log of requests to read held data, newest first: for an admin."""
     policy.require(policy.is_admin(actor))
-    return list(
-db.session.scalars(select(HoldAccess).order_by(HoldAccess.id.desc())))
+    return list(db.session.scalars(select(HoldAccess).order_by(HoldAccess.id.desc())))
 
 
 def request_hold_access(actor: User, *, post_id: int | None, reason: str) -> HoldAccess:

@@ -171,7 +171,37 @@ def test_the_export_names_nobody_else(app_ctx):
                     assert value in (member.id, None), (table, column)  # nobody else's id
 
 
+def test_a_moderators_export_holds_neither_the_text_they_replaced_nor_the_approver(app_ctx):
+    """The export of an admin who rewrote another member's post and asked to read held data:
+    not that member's former text, not the other admin who approved."""
+    from forum.services import legal_hold
+
+    admin, approver = make_user(role=Role.ADMIN), make_user(role=Role.ADMIN)
+    author, thread, post = make_member_with_a_past()
+    moderation.edit_post(
+        admin,
+        post,
+        body="Texte revu par la modération.",
+        grounds=Grounds("Mise en forme du message", "on_topic"),
+    )
+    access = legal_hold.request_hold_access(
+        admin, post_id=post.id, reason="Réquisition judiciaire n° 42"
+    )
+    legal_hold.approve_hold_access(approver, access)
+
+    archive = _archive(admin)
+    everything = archive.read("data.json").decode()
+
+    assert "post_revisions" in json.loads(everything)["tables"]  # their edit, without the text
+    assert "frêne" not in everything  # the author's text the admin replaced
+
+    (asked,) = json.loads(everything)["tables"]["gdpr_hold_access"]
+    assert asked["requested_by_ref"] == admin.subject_ref
+    assert approver.subject_ref not in asked.values()
+
+
 def test_the_schema_describes_every_table_and_column_of_the_export(app_ctx):
+
     member, _ = _a_member_others_acted_upon()
 
     archive = _archive(member)
@@ -188,9 +218,13 @@ def test_the_schema_describes_every_table_and_column_of_the_export(app_ctx):
 def test_the_readable_page_is_for_people_in_french(app_ctx):
     member, _ = _a_member_others_acted_upon()
 
+    _archive(member)  # a first request, closed when its archive was ready
     page = _archive(member).read("index.html").decode()
 
     assert '<meta name="viewport"' in page
+    assert "archive prête" in page and "archive ready" not in page
+    assert "message n° " in page and "post:" not in page
+
     assert "accès (article 15)" in page and "politique de confidentialité" in page
     assert "en ligne, depuis le centre de confidentialité" in page and "membre" in page
     for code in ("privacy_policy", "self-service", "hide_post", "on_topic", "bio_source"):
