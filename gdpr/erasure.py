@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from gdpr.annotations import Erase, belongs_elsewhere, of
@@ -248,10 +250,34 @@ def problems(metadatas: Sequence[MetaData]) -> list[str]:
 
 
 def text_columns(tables: Iterable[Table]):
+    """The columns of readable text: not ciphertext, not hashes (security)."""
     for table in tables:
         for column in table.columns:
-            if isinstance(column.type, String | Text):
+            data = of(column)
+            unreadable = data is not None and (data.encrypted or data.category == "security")
+            if isinstance(column.type, String | Text) and not unreadable:
                 yield table, column
+
+
+FREE_TEXT_MIN_LENGTH = 60  # shorter strings are names, codes and keys
+
+
+def rewritable(column: Column) -> bool:
+    """True for free text a person wrote (a post, a bio, a reason), which a name may be
+    replaced in; not names, keys, codes or links, which a rewrite would break."""
+    if not any(column is readable for _table, readable in text_columns([column.table])):
+        return False
+    table = column.table
+    unique = column.unique or any(
+        index.unique and column in index.columns for index in table.indexes
+    )
+    links = {table.info.get("subject"), *table.info.get("refs", ())}
+    long_enough = column.type.length is None or column.type.length >= FREE_TEXT_MIN_LENGTH
+    return (
+        long_enough
+        and not (column.primary_key or column.foreign_keys or unique)
+        and column.name not in links
+    )
 
 
 Skeleton = Callable[[str], str]  # the form two spellings share when a reader could confuse them
@@ -271,9 +297,20 @@ def _skeleton_of(text: str, skeleton: Skeleton) -> tuple[str, list[int]]:
     return "".join(pieces), origins
 
 
+def _wordish(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _stands_alone(text: str, begin: int, end: int) -> bool:
+    """True when TEXT[BEGIN:END] is not a piece of a longer word ("Léa" in "Léandre")."""
+    inside_before = begin > 0 and _wordish(text[begin - 1]) and _wordish(text[begin])
+    inside_after = end < len(text) and _wordish(text[end]) and _wordish(text[end - 1])
+    return not (inside_before or inside_after)
+
+
 def find(text: str, needles: Iterable[str], skeleton: Skeleton = _plain) -> list[tuple[int, int]]:
-    """The spans of TEXT where one of NEEDLES stands, in any spelling SKELETON cannot tell
-    apart (case, accents, look-alike characters)."""
+    """The spans of TEXT where one of NEEDLES stands as a word of its own, in any spelling
+    SKELETON cannot tell apart (case, accents, look-alike characters)."""
     folded, origins = _skeleton_of(text, skeleton)
     spans = []
     for needle in needles:
@@ -282,7 +319,13 @@ def find(text: str, needles: Iterable[str], skeleton: Skeleton = _plain) -> list
             continue
         start = folded.find(key)
         while start != -1:
-            spans.append((origins[start], origins[start + len(key) - 1] + 1))
+            stop = start + len(key)
+            whole_chars = (start == 0 or origins[start - 1] != origins[start]) and (
+                stop == len(folded) or origins[stop] != origins[stop - 1]
+            )
+            begin, end = origins[start], origins[stop - 1] + 1
+            if whole_chars and _stands_alone(text, begin, end):
+                spans.append((begin, end))
             start = folded.find(key, start + 1)
     merged: list[tuple[int, int]] = []
     for begin, end in sorted(spans):
@@ -302,14 +345,74 @@ def replace(
     return text
 
 
-# Characters of a skeleton that other spellings may replace (accents, look-alikes): a LIKE
-# wildcard, so that the database only hands over rows worth reading.
-VARIABLE = set("aeiouyclno-")
+# The database hands over only the rows worth reading, in two nets. Text written with the
+# characters of French (ASCII, Latin-1, œ, typographic punctuation) is matched with LIKE, a
+# wildcard standing for each character another spelling may take; any other text (full-width
+# or mathematical letters, Greek or Cyrillic look-alikes, ligatures…) is read whole.
+COMMON = {
+    *map(chr, range(0x20, 0x7F)),
+    "\t",
+    "\n",
+    "\r",
+    *map(chr, range(0xA0, 0x100)),
+    *"œŒŸ€",
+    *map(chr, range(0x2000, 0x2070)),
+}
 
 
-def _prefilter(column: Column, key: str):
-    pattern = "".join("_" if char in VARIABLE or not char.isascii() else char for char in key)
-    return func.lower(column).like(f"%{pattern}%")
+@cache
+def _nets(skeleton: Skeleton) -> tuple[frozenset[str], str]:
+    """(the skeleton characters a common character may stand for, the common characters
+    whose skeleton is one character: the rest is read whole)."""
+    variable, plain = set(), []
+    for char in sorted(COMMON):
+        folded = skeleton(char)
+        if len(folded) == 1:
+            plain.append(char)
+            if folded != char.lower():
+                variable.add(folded)
+    return frozenset(variable), _char_class(plain)
+
+
+def _char_class(chars: list[str]) -> str:
+    """A bracket expression body for CHARS, as ranges (for GLOB and POSIX regular
+    expressions alike: no character special to either stands at the end of a range)."""
+    ranges, points = [], sorted(map(ord, chars))
+    start = previous = points[0]
+    for point in [*points[1:], None]:
+        if point is not None and point == previous + 1:
+            previous = point
+            continue
+        ranges.append((start, previous))
+        if point is not None:
+            start = previous = point
+    special = set("]^-\\[")
+    body = []
+    for first, last in ranges:
+        if first == last and chr(first) in special:
+            continue  # inside a wider range in practice; read whole otherwise
+        body.append(chr(first) if first == last else f"{chr(first)}-{chr(last)}")
+    return "".join(body)
+
+
+def _worth_reading(session: Session, column: Column, keys: list[str], skeleton: Skeleton):
+    variable, plain = _nets(skeleton)
+    likes = [
+        func.lower(column).like(
+            "%"
+            + "".join("_" if char in variable or not char.isascii() else char for char in key)
+            + "%"
+        )
+        for key in keys
+    ]
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        uncommon = column.op("GLOB")(f"*[^{plain}]*")
+    elif dialect == "postgresql":
+        uncommon = column.op("~")(f"[^{plain}]")
+    else:
+        return None  # read everything
+    return or_(*likes, uncommon)
 
 
 def scan(
@@ -324,11 +427,15 @@ def scan(
     needles = sorted({i for i in identifiers if i and len(skeleton(i)) >= MIN_IDENTIFIER})
     if not needles:
         return []
+    keys = [skeleton(needle) for needle in needles]
     found = []
     for table, column in text_columns(tables):
         key = next(iter(table.primary_key.columns))
-        worth_reading = or_(*(_prefilter(column, skeleton(needle)) for needle in needles))
-        for row_key, value in session.execute(select(key, column).where(worth_reading)):
+        query = select(key, column)
+        worth_reading = _worth_reading(session, column, keys, skeleton)
+        if worth_reading is not None:
+            query = query.where(worth_reading)
+        for row_key, value in session.execute(query):
             if value and find(value, needles, skeleton):
                 found.append((table.name, column.name, str(row_key)))
     return found
@@ -370,3 +477,10 @@ def certify(
     )
     session.add(certificate)
     return certificate
+
+
+def checkpoint(session: Session) -> None:
+    """SQLite keeps the former pages of what was erased in its write-ahead log until a
+    checkpoint: fold it into the database (where secure_delete has zeroed them) and empty it."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(sql("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -8,25 +8,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
-from forum import mail, markup, policy, slugs, tokens, usernames
+from forum import mail, markup, slugs, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import (
-    ModerationAction,
-    Post,
-    PostRevision,
-    Thread,
-    User,
-)
+from forum.models import ModerationAction, Post, PostRevision, Thread, User
 from forum.models.base import utcnow
-from forum.services import accounts, devices, exports, moderation, posting
+from forum.services import accounts, devices, exports, posting, review_tasks
 from gdpr import erasure as gdpr_erasure
 from gdpr import files
 from gdpr import requests as gdpr_requests
@@ -34,13 +27,11 @@ from gdpr.models import (
     Erasure,
     ErasureCertificate,
     ExportArchive,
-    ReviewTask,
     SubjectRequest,
     Tombstone,
 )
-from gdpr.models import metadata as gdpr_metadata
 
-METADATAS = (db.metadata, gdpr_metadata)
+METADATAS = review_tasks.METADATAS
 
 log = logging.getLogger(__name__)
 
@@ -149,13 +140,17 @@ def run_due_erasures(now: datetime | None = None) -> list[ErasureCertificate]:
         except Exception:  # one failure must not keep the others waiting; retried next run
             db.session.rollback()
             log.exception("erasure %s failed; it will be retried", scheduled_id)
+    gdpr_erasure.checkpoint(db.session)
     return certificates
 
 
 def _execute(scheduled: Erasure) -> ErasureCertificate:
+    """Run a requested erasure, commit it, then send the member their last mail."""
     user = db.session.get(User, int(scheduled.subject_ref))
-    certificate = _erase_member(user, scheduled)
+    certificate, last_mail = _erase_member(user, scheduled)
     db.session.commit()
+    if last_mail is not None:
+        last_mail.send()
     return certificate
 
 
@@ -168,11 +163,30 @@ class _Identifiers:
     locale: str | None
 
     def all(self) -> list[str]:
-        return [value for value in (self.username, self.email, self.display_name) if value]
+        """What the scan looks for: the identifiers, and the words of the names."""
+        found = [value for value in (self.username, self.email, self.display_name) if value]
+        return review_tasks.words(found)
 
 
-def _erase_member(user: User | None, scheduled: Erasure) -> ErasureCertificate:
-    """Erase USER's personal data; scan for leftovers; leave a certificate. Caller commits."""
+@dataclass(frozen=True)
+class _LastMail:
+    """The last mail of a requested erasure, with the certificate: sent once the erasure is
+    committed, to the address read before it went; the outbox keeps no copy of it."""
+
+    to: str
+    subject: str
+    body: str
+
+    def send(self) -> None:
+        mail.transmit(self.to, self.subject, self.body)
+        mail.forget(self.to)
+
+
+def _erase_member(
+    user: User | None, scheduled: Erasure
+) -> tuple[ErasureCertificate, _LastMail | None]:
+    """Erase USER's personal data; scan for leftovers; leave a certificate; the last mail
+    to send once the caller has committed (a requested erasure only)."""
     counts: dict[str, int] = {}
     identifiers = None
     if user is not None:  # None: already erased by an earlier, interrupted run
@@ -209,21 +223,20 @@ def _erase_member(user: User | None, scheduled: Erasure) -> ErasureCertificate:
         if identifiers
         else None,
     )
-    if identifiers:
-        _keep_tombstone(identifiers.digest, scheduled.content)
-        db.session.flush()
-        # The last mail, sent now (erasures run from the command line, never in a request) to
-        # the address read before it went; the outbox keeps no copy of it either.
-        subject, body = mail.render(
-            "erasure_done",
-            locale=identifiers.locale,
-            username=identifiers.username,
-            certificate=certificate,
-            counts=json.loads(certificate.counts),
-        )
-        mail.transmit(identifiers.email, subject, body)
-        mail.forget(identifiers.email)
-    return certificate
+    if not identifiers:
+        return certificate, None
+    _keep_tombstone(identifiers.digest, scheduled.content)
+    db.session.flush()
+    if scheduled.request_id is None:  # retention, a purge, a restored backup: nobody asked
+        return certificate, None
+    subject, body = mail.render(
+        "erasure_done",
+        locale=identifiers.locale,
+        username=identifiers.username,
+        certificate=certificate,
+        counts=json.loads(certificate.counts),
+    )
+    return certificate, _LastMail(identifiers.email, subject, body)
 
 
 def tombstone_file() -> Path:
@@ -275,6 +288,7 @@ def reapply_erasures() -> int:
             erase_now(user, content=content)
             erased += 1
         db.session.commit()
+    gdpr_erasure.checkpoint(db.session)
     return erased
 
 
@@ -304,7 +318,8 @@ def _their_posts(subject: gdpr_erasure.Subject):
 
 
 def _rewrite_mentions(session, subject: gdpr_erasure.Subject, choice: str) -> int:
-    """Others' posts and their history no longer name the member (mentions, quote headers)."""
+    """Others' posts, their history and thread titles no longer name the member (mentions,
+    quote headers)."""
     username = _member(subject).username
     pattern = re.compile(rf"@{re.escape(username)}(?![\w-])", re.IGNORECASE)
     needle = f"%@{username.lower()}%"
@@ -317,6 +332,10 @@ def _rewrite_mentions(session, subject: gdpr_erasure.Subject, choice: str) -> in
     for revision in session.scalars(query):
         revision.source = pattern.sub(FORMER_MEMBER_MENTION, revision.source)
         changed += 1
+    for thread in session.scalars(select(Thread).where(func.lower(Thread.title).like(needle))):
+        thread.title = pattern.sub(FORMER_MEMBER_MENTION, thread.title)
+        thread.slug = slugs.slugify(thread.title) or "discussion"
+        changed += 1
     session.flush()
     return changed
 
@@ -328,11 +347,16 @@ def _drop_quoted_text(session, subject: gdpr_erasure.Subject, choice: str) -> in
     """Replies quoting a member whose posts go lose the quoted text, not just the name."""
     if choice != "delete":
         return 0
+    placeholder = _("> *(message supprimé)*") + "\n\n"
     changed = 0
     quoting = select(Post).where(Post.quoted_post_id.in_(_their_posts(subject)))
-    for post in session.scalars(quoting):
-        post.source = QUOTED_BLOCK.sub(_("> *(message supprimé)*") + "\n\n", post.source, count=1)
+    for post in session.scalars(quoting).all():
+        post.source = QUOTED_BLOCK.sub(placeholder, post.source, count=1)
         post.html = markup.render(post.source)
+        for revision in session.scalars(
+            select(PostRevision).where(PostRevision.post_id == post.id)
+        ):
+            revision.source = QUOTED_BLOCK.sub(placeholder, revision.source, count=1)
         changed += 1
     session.flush()
     return changed
@@ -393,161 +417,5 @@ def erase_now(user: User, *, content: str) -> ErasureCertificate:
     )
     db.session.add(scheduled)
     db.session.flush()
-    return _erase_member(user, scheduled)
-
-
-# --- after erasure: review tasks and certificates ---------------------------------------------
-
-
-def list_review_tasks(actor: User) -> list[tuple[ReviewTask, Excerpt | None]]:
-    """What erasures left behind, still to handle, with an excerpt of each: for an admin."""
-    policy.require(policy.is_admin(actor))
-    query = select(ReviewTask).where(ReviewTask.resolved_at.is_(None))
-    return [(task, excerpt(task)) for task in db.session.scalars(query.order_by(ReviewTask.id))]
-
-
-def list_certificates(actor: User, limit: int = 50) -> list[ErasureCertificate]:
-    policy.require(policy.is_admin(actor))
-    query = select(ErasureCertificate).order_by(ErasureCertificate.id.desc()).limit(limit)
-    return list(db.session.scalars(query))
-
-
-@dataclass(frozen=True)
-class Excerpt:
-    """A few words around what was found: before, the match, after."""
-
-    before: str
-    found: str
-    after: str
-
-
-EXCERPT_CONTEXT = 60
-FORMER_MEMBER = "Ancien membre"
-
-
-def _residue(task: ReviewTask) -> tuple[Table, Any, str, list[str]] | None:
-    """The table, row key, current text and identifiers of TASK; None once the row is gone."""
-    table = next(
-        (t for metadata in METADATAS for t in metadata.sorted_tables if t.name == task.table_name),
-        None,
-    )
-    if table is None or task.column_name not in table.c or not task.identifiers_encrypted:
-        return None
-    (key,) = table.primary_key.columns
-    row_key = int(task.row_key) if task.row_key.isdigit() else task.row_key
-    text = db.session.scalar(select(table.c[task.column_name]).where(key == row_key))
-    if text is None:
-        return None
-    identifiers = json.loads(accounts.vault().decrypt(task.identifiers_encrypted))
-    return table, row_key, text, identifiers
-
-
-def excerpt(task: ReviewTask) -> Excerpt | None:
-    """Where TASK's identifier stands in its text, with some context; None if no longer."""
-    found = _residue(task)
-    if found is None:
-        return None
-    _table, _key, text, identifiers = found
-    spans = gdpr_erasure.find(text, identifiers, usernames.key)
-    if not spans:
-        return None
-    begin, end = spans[0]
-    return Excerpt(
-        before=text[max(begin - EXCERPT_CONTEXT, 0) : begin],
-        found=text[begin:end],
-        after=text[end : end + EXCERPT_CONTEXT],
-    )
-
-
-def replace_residue(actor: User, task: ReviewTask) -> int:
-    """Replace, in TASK's row, every spelling of the erased member's identifiers by « Ancien
-    membre »: the text, its rendering and its former versions. Logged like a redaction,
-    without the passage; how many tasks it closed."""
-    policy.require(policy.is_admin(actor))
-    found = _residue(task)
-    if found is None:
-        return _close(task, "replaced")
-    table, row_key, _text, identifiers = found
-    member_id = _rewrite(table, row_key, identifiers)
-    db.session.flush()
-    closed = _close_settled(task)
-    moderation.log_residue_replacement(actor, member_id=member_id, target=f"{table.name}:{row_key}")
-    return closed
-
-
-def _rewrite(table: Table, row_key: Any, identifiers: list[str]) -> int | None:
-    """Rewrite every text column of the row (and what derives from it); the row's member."""
-
-    def scrub(text: str) -> str:
-        return gdpr_erasure.replace(text, identifiers, FORMER_MEMBER, usernames.key)
-
-    if table.name == Post.__tablename__:
-        post = db.session.get(Post, row_key)
-        post.source = scrub(post.source)
-        post.html = markup.render(post.source) if post.source else ""
-        for revision in db.session.scalars(
-            select(PostRevision).where(PostRevision.post_id == post.id)
-        ):
-            revision.source = scrub(revision.source)
-        return post.author_id
-    if table.name == User.__tablename__:
-        user = db.session.get(User, row_key)
-        user.bio_source = scrub(user.bio_source)
-        user.bio_html = markup.render(user.bio_source) if user.bio_source else ""
-        user.display_name = scrub(user.display_name) if user.display_name else None
-        return user.id
-    if table.name == Thread.__tablename__:
-        thread = db.session.get(Thread, row_key)
-        thread.title = scrub(thread.title)
-        thread.slug = slugs.slugify(thread.title) or "discussion"
-        return thread.author_id
-    (key,) = table.primary_key.columns
-    row = db.session.execute(select(table).where(key == row_key)).mappings().one()
-    values = {
-        column.name: scrub(row[column.name])
-        for table_, column in gdpr_erasure.text_columns([table])
-        if row[column.name]
-    }
-    db.session.execute(update(table).where(key == row_key).values(values))
-    return None
-
-
-def _close(task: ReviewTask, outcome: str, reason: str | None = None) -> int:
-    task.resolved_at, task.outcome, task.kept_because = utcnow(), outcome, reason
-    task.identifiers_encrypted = None  # nothing left to look for: forgotten
-    db.session.commit()
-    return 1
-
-
-def _close_settled(task: ReviewTask) -> int:
-    """TASK, and the other open tasks of its erasure whose text holds nothing to find any
-    more (the same row's other columns, the history rewritten with it)."""
-    open_tasks = select(ReviewTask).where(
-        ReviewTask.erasure_id == task.erasure_id, ReviewTask.resolved_at.is_(None)
-    )
-    settled = [each for each in db.session.scalars(open_tasks) if each is task or not excerpt(each)]
-    now = utcnow()
-    for each in settled:
-        each.resolved_at, each.outcome, each.identifiers_encrypted = now, "replaced", None
-    return len(settled)
-
-
-KEEP_REASON_MAX = 500
-
-
-def _words(identifiers: list[str]) -> list[str]:
-    """The identifiers and each longer word of them ("Tournesol" of "Mathilde Tournesol")."""
-    words = {word for identifier in identifiers for word in re.split(r"[\W_]+", identifier)}
-    return [*identifiers, *(word for word in words if len(word) >= 4)]
-
-
-def keep_residue(actor: User, task: ReviewTask, *, reason: str) -> None:
-    """Keep what was found, for a stated reason (a homonym, a public fact…)."""
-    policy.require(policy.is_admin(actor))
-    reason = " ".join(reason.split())
-    if not 5 <= len(reason) <= KEEP_REASON_MAX:
-        raise InvalidInput("reason", _("Dites en quelques mots pourquoi ce texte reste tel quel."))
-    found = _residue(task)
-    if found is not None and gdpr_erasure.find(reason, _words(found[3]), usernames.key):
-        raise InvalidInput("reason", _("Le motif ne doit pas reprendre le nom du membre effacé."))
-    _close(task, "kept", reason)
+    certificate, _no_mail = _erase_member(user, scheduled)
+    return certificate

@@ -25,6 +25,7 @@ from forum.models import (
 )
 from forum.models.base import utcnow
 from forum.services import accounts, erasure, exports
+from gdpr import erasure as gdpr_erasure
 from gdpr import retention
 from gdpr.models import (
     ConsentEvent,
@@ -280,4 +281,6 @@ RETENTION_RULES = [
 def apply_retention(*, dry_run: bool = False) -> list[retention.Outcome]:
     """Apply every rule with the configured durations (`flask gdpr retention`)."""
     durations = current_app.config["GDPR_RETENTION"]
-    return retention.run(db.session, RETENTION_RULES, durations, dry_run=dry_run)
+    outcomes = retention.run(db.session, RETENTION_RULES, durations, dry_run=dry_run)
+    gdpr_erasure.checkpoint(db.session)
+    return outcomes

@@ -217,6 +217,12 @@ def test_the_french_privacy_page_speaks_french_only(client):
     assert sorted(code for code in codes if re.search(rf"\b{re.escape(code)}\b", page)) == []
 
 
+def test_every_table_has_a_french_name_for_the_certificate_and_the_last_mail():
+    tables = {table.name for md in (db.metadata, gdpr_metadata) for table in md.sorted_tables}
+
+    assert sorted(tables - set(labels.TABLES)) == []
+
+
 def test_every_code_value_of_the_inventory_has_a_label():
     purposes = register.purposes(db.metadata, gdpr_metadata)
 

@@ -29,6 +29,7 @@ from forum.services import (
 )
 from forum.services import legal_hold as held_data
 from forum.services import processing_register as register_of_processing
+from forum.services import review_tasks as residues
 from forum.web import current_actor, current_device_id, end_session, renew_session, safe_next
 from forum.web.forms import optional_int
 from forum.web.privacy.forms import (
@@ -436,17 +437,17 @@ def lift_restriction(user_id: int):
 def _review_page(refused: KeepResidueForm | None = None, refused_id: int = 0, status=200):
     """The review page, each task with its own "keep" form (the refused one keeps its text)."""
     actor = current_actor()
-    tasks = erasure.list_review_tasks(actor)
+    items = residues.list_review_tasks(actor)
     keep_forms = {}
-    for task, _excerpt in tasks:
+    for task in (item.task for item in items):
         form = refused if task.id == refused_id else KeepResidueForm(formdata=None)
         form.reason.id = f"keep-{task.id}-reason"  # one page, several forms: ids apart
         keep_forms[task.id] = form
     return (
         render_template(
             "privacy/review.html",
-            tasks=tasks,
-            certificates=erasure.list_certificates(actor),
+            items=items,
+            certificates=residues.list_certificates(actor),
             action_form=ActionForm(),
             keep_forms=keep_forms,
         ),
@@ -475,8 +476,12 @@ def replace_review_task(task_id: int):
     _require_admin()
     task = _task(task_id)
     if ActionForm().validate_on_submit():
-        erasure.replace_residue(current_actor(), task)
-        flash(_("Remplacé par « Ancien membre »."), "success")
+        try:
+            residues.replace_residue(current_actor(), task)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Remplacé par « Ancien membre »."), "success")
     return redirect(url_for("privacy.review_tasks"))
 
 
@@ -489,7 +494,7 @@ def resolve_review_task(task_id: int):
     form = KeepResidueForm()
     if form.validate_on_submit():
         try:
-            erasure.keep_residue(current_actor(), task, reason=form.reason.data or "")
+            residues.keep_residue(current_actor(), task, reason=form.reason.data or "")
         except InvalidInput as error:
             form.add_error(error)
             return _review_page(form, task.id, 400)
