@@ -28,6 +28,7 @@ RETENTION_DEFAULTS = {
     "export_archive": 7,
     "deleted_post": 30,
     "consent_proof": 1826,  # 5 years after the end of the relationship
+    "request_proof": 1826,  # data-subject requests, 5 years after they were closed
     "outbox": 30,  # .eml files written when no SMTP server is configured
     "device": 30,  # a signed-in device unused this long is signed out and forgotten
     "tombstone": 365,  # as long as the oldest backup that may be restored

@@ -148,28 +148,49 @@ PURPOSES = {
 }
 
 
-# How long each class of data is kept, as the retention rule of the same key applies it.
+# The moment a duration counts from, as the retention rule says (`Rule.since`).
+SINCE = {
+    "registration": _l("après l'inscription"),
+    "deletion": _l("après sa suppression"),
+    "preparation": _l("après sa préparation"),
+    "last_activity": _l("sans connexion"),
+    "account_end": _l("après la fin du compte"),
+    "publication": _l("après la publication"),
+    "login": _l("après la connexion"),
+    "last_use": _l("sans utilisation"),
+    "erasure": _l("après l'effacement"),
+    "closing": _l("après la clôture de la demande"),
+    "access": _l("après l'accès"),
+    "decision": _l("après la décision"),
+    "handling": _l("après son traitement"),
+    "reading": _l("après sa lecture"),
+    "erasure_end": _l("après l'effacement ou son annulation"),
+    "writing": _l("après son écriture"),
+}
+# How long each class of data is kept: %(days)s and %(since)s come from the rule that applies
+# it (its duration, the moment it counts from).
 RETENTIONS = {
     "account": _l(
-        "tant que le compte sert : sans connexion pendant %(days)s jours, il est effacé "
-        "(son titulaire est prévenu un mois avant)"
+        "tant que le compte sert : %(days)s jours %(since)s, il est effacé (son titulaire est "
+        "prévenu un mois avant)"
     ),
-    "login_history": _l("%(days)s jours"),
-    "legal_hold": _l("%(days)s jours après la publication, même si le compte est effacé avant"),
-    "unverified_account": _l("%(days)s jours si l'adresse n'est jamais confirmée"),
-    "export_archive": _l("%(days)s jours après sa préparation"),
-    "deleted_post": _l("%(days)s jours après sa suppression"),
-    "consent_proof": _l("%(days)s jours après la fin du compte, comme preuve"),
-    "device": _l("%(days)s jours sans utilisation"),
-    "tombstone": _l("%(days)s jours, le temps qu'une sauvegarde puisse encore être restaurée"),
+    "login_history": _l("%(days)s jours %(since)s"),
+    "legal_hold": _l("%(days)s jours %(since)s, même si le compte est effacé avant"),
+    "unverified_account": _l("%(days)s jours %(since)s si l'adresse n'est jamais confirmée"),
+    "export_archive": _l("%(days)s jours %(since)s"),
+    "deleted_post": _l("%(days)s jours %(since)s"),
+    "consent_proof": _l("%(days)s jours %(since)s, comme preuve"),
+    "request_proof": _l("%(days)s jours %(since)s, comme preuve"),
+    "device": _l("%(days)s jours %(since)s"),
+    "tombstone": _l(
+        "%(days)s jours %(since)s, le temps qu'une sauvegarde puisse encore être restaurée"
+    ),
     "review_task": _l("jusqu'à son traitement par un administrateur, puis %(days)s jours"),
-    "moderation_log": _l(
-        "%(days)s jours après la décision (une sanction encore en cours, jusqu'à sa fin)"
-    ),
-    "access_log": _l("%(days)s jours après l'accès"),
-    "erasure_proof": _l("%(days)s jours après l'effacement ou son annulation"),
-    "report": _l("%(days)s jours après son traitement par la modération"),
-    "notification": _l("%(days)s jours après sa lecture"),
+    "moderation_log": _l("%(days)s jours %(since)s (une sanction encore en cours, jusqu'à sa fin)"),
+    "access_log": _l("%(days)s jours %(since)s"),
+    "erasure_proof": _l("%(days)s jours %(since)s"),
+    "report": _l("%(days)s jours %(since)s par la modération"),
+    "notification": _l("%(days)s jours %(since)s"),
 }
 # What becomes of it when the account goes, if it outlives it.
 AFTER_ACCOUNT = {
@@ -178,11 +199,11 @@ AFTER_ACCOUNT = {
 }
 
 
-def retention_statement(key: str, days: int, erasures: set[str]) -> str:
-    """How long data of retention KEY is kept, and (for what outlives the account) what it
-    becomes, in the reader's language."""
+def retention_statement(key: str, days: int, since: str, erasures: set[str]) -> str:
+    """How long data of retention KEY is kept (DAYS, counted from SINCE), and (for what
+    outlives the account) what it becomes, in the reader's language."""
     days_text = f"{days:,}".replace(",", "\u202f")
-    statement = str(RETENTIONS[key]) % {"days": days_text}
+    statement = str(RETENTIONS[key]) % {"days": days_text, "since": SINCE[since]}
     if key == "account":
         after = [str(AFTER_ACCOUNT[mode]) for mode in sorted(erasures) if mode in AFTER_ACCOUNT]
         statement = " ; ".join([statement, *after])

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     delete,
     func,
     or_,
@@ -115,12 +116,17 @@ def _emptied(column: Column) -> Any:
 
 
 def _new_value(column: Column, choice: str) -> tuple[bool, Any]:
-    """(changes, new value) for a personal column of a row that stays."""
+    """(changes, new value) for a personal column of a row that stays; an empty value stays
+    empty (a post never hidden gets no placeholder reason)."""
     data = of(column)
     if data is None or data.erase is Erase.HOLD:
         return False, None
     if data.erase is Erase.ANONYMISE:
-        return (True, data.placeholder) if data.placeholder is not None else (False, None)
+        if data.placeholder is None:
+            return False, None
+        if column.nullable:
+            return True, case((column.is_(None), None), else_=data.placeholder)
+        return True, data.placeholder
     if data.erase is Erase.CONTENT and choice != "delete":
         return False, None
     return True, _emptied(column)

@@ -86,7 +86,7 @@ SUBJECT = personal(
     "identity",
     purpose="handling data-subject requests",
     basis="legal_obligation",
-    retention="consent_proof",
+    retention="request_proof",
     erase=Erase.HOLD,
 )
 
@@ -95,7 +95,7 @@ REQUEST_DETAILS = personal(
     "identity",
     purpose="handling data-subject requests",
     basis="legal_obligation",
-    retention="consent_proof",
+    retention="request_proof",
 )
 
 

@@ -22,6 +22,8 @@ class Rule:
     TABLES are those whose rows it removes or anonymises: a column declaring RETENTION in one
     of them is kept no longer than the rule says (tests hold the two together). A rule that
     ERASES_SUBJECTS runs the erasure engine, and so reaches every table linked to a subject.
+    SINCE names the moment the duration counts from ("closed", "read"…): what the register
+    says of the duration is written from it, so the two cannot say different things.
     """
 
     name: str
@@ -29,6 +31,7 @@ class Rule:
     apply: Callable[[Session, datetime, bool], int]  # (session, cutoff, dry_run) -> count
     tables: tuple[str, ...] = ()
     erases_subjects: bool = False
+    since: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.models.base import Base, utcnow
+from forum.models.base import REASON_WITHDRAWN, Base, utcnow
 from gdpr.annotations import Erase, not_personal, personal
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ ACCESS_REASON = personal(
     basis="legal_obligation",
     retention="access_log",
     erase=Erase.ANONYMISE,
-    placeholder="[motif retiré : membre effacé]",
+    placeholder=REASON_WITHDRAWN,
 )
 # Who looked is the admin's data, a third party's for the member: left out of their export.
 ACCESS_ADMIN = personal(

@@ -9,7 +9,11 @@ from sqlalchemy.orm import DeclarativeBase, registry
 
 from gdpr.models import NAMING_CONVENTION, UTCDateTime, utcnow
 
-__all__ = ["Base", "utcnow"]
+__all__ = ["REASON_WITHDRAWN", "Base", "utcnow"]
+
+# What replaces, on erasure, a reason written about the member (why a post was hidden, why
+# an admin looked at their address).
+REASON_WITHDRAWN = "[motif retiré : membre effacé]"
 
 
 class Base(DeclarativeBase):

@@ -17,11 +17,29 @@ if TYPE_CHECKING:
     from forum.models.users import User
 
 NOT_PERSONAL = not_personal()
+# A report outlives its author's account until its own retention ends (moderators may still
+# be handling it): it stays without them, and without their words.
 REPORTER = personal(
-    "identity", purpose="moderation", basis="legitimate_interest", retention="report"
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="report",
+    erase=Erase.ANONYMISE,
 )
 REPORT_TEXT = personal(
-    "content", purpose="moderation", basis="legitimate_interest", retention="report"
+    "content",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="report",
+    erase=Erase.ANONYMISE,
+    placeholder="",
+)
+REPORTED_AT = personal(
+    "content",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="report",
+    erase=Erase.ANONYMISE,
 )
 # The log outlives the account (anonymised): the proof of what was decided, five years.
 MODERATION = personal(
@@ -30,6 +48,15 @@ MODERATION = personal(
     basis="legitimate_interest",
     retention="moderation_log",
     erase=Erase.ANONYMISE,
+)
+# The statement of reasons is the proof of the decision: kept as written until the log's
+# retention ends (a name in it is found by the scan after an erasure, and reviewed).
+MODERATION_STATEMENT = personal(
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="moderation_log",
+    erase=Erase.HOLD,
 )
 # Who moderated: kept in the log, anonymised with them, left out of the member's export.
 MODERATOR = personal(
@@ -78,7 +105,7 @@ class Report(Base):
     )
     reason: Mapped[str] = mapped_column(String(20), info=NOT_PERSONAL)
     comment: Mapped[str] = mapped_column(Text, default="", info=REPORT_TEXT)
-    created_at: Mapped[datetime] = mapped_column(info=REPORT_TEXT)
+    created_at: Mapped[datetime] = mapped_column(info=REPORTED_AT)
     resolved_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
     resolution: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
 
@@ -104,7 +131,7 @@ class ModerationAction(Base):
     # "user:<id>" names them: the erasure rewrites it (forum/privacy.py).
     action: Mapped[str] = mapped_column(String(30), info=MODERATION)
     target: Mapped[str] = mapped_column(String(40), info=MODERATION)  # "post:12", "user:3"
-    reason: Mapped[str] = mapped_column(Text, info=MODERATION)
+    reason: Mapped[str] = mapped_column(Text, info=MODERATION_STATEMENT)
     # The statement of reasons: which rule of the charter, and how the matter came to light.
     rule: Mapped[str | None] = mapped_column(String(30), info=MODERATION)
     detection: Mapped[str | None] = mapped_column(String(20), info=MODERATION)
@@ -146,8 +173,21 @@ class ModeratorNote(Base):
         return f"<ModeratorNote {self.id}>"
 
 
+# An appeal and its answer are kept with the decision, as long as the log keeps it (the
+# member's words included: the proof of what was contested); the link to the member goes.
 APPEAL_TEXT = personal(
-    "content", purpose="moderation", basis="legitimate_interest", retention="moderation_log"
+    "content",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="moderation_log",
+    erase=Erase.HOLD,
+)
+APPELLANT = personal(
+    "identity",
+    purpose="moderation",
+    basis="legitimate_interest",
+    retention="moderation_log",
+    erase=Erase.ANONYMISE,
 )
 
 
@@ -163,8 +203,8 @@ class Appeal(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
     action_id: Mapped[int] = mapped_column(ForeignKey("moderation_actions.id"), info=NOT_PERSONAL)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True, info=APPEAL_TEXT
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, info=APPELLANT
     )
     text: Mapped[str] = mapped_column(Text, info=APPEAL_TEXT)
     created_at: Mapped[datetime] = mapped_column(info=APPEAL_TEXT)
@@ -176,7 +216,7 @@ class Appeal(Base):
     action: Mapped[ModerationAction] = relationship(
         back_populates="appeal", foreign_keys=[action_id]
     )
-    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    member: Mapped[User | None] = relationship(foreign_keys=[member_id])
     decider: Mapped[User | None] = relationship(foreign_keys=[decider_id])
 
     @property

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from forum.models.base import Base
+from forum.models.base import REASON_WITHDRAWN, Base
 from forum.models.moderation import MODERATOR_LINK
 from forum.models.taxonomy import Topic, Trade
 from gdpr.annotations import Erase, not_personal, personal
@@ -70,6 +70,7 @@ MODERATION_TEXT = personal(
     basis="legitimate_interest",
     retention="account",
     erase=Erase.ANONYMISE,
+    placeholder=REASON_WITHDRAWN,
 )
 
 # Which moderator acted is their data, not the member's (left out of the export, art. 15(4)).

@@ -44,6 +44,7 @@ class Kept:
     days: int
     statement: str
     rules: tuple[str, ...]
+    since: frozenset[str] = frozenset()  # the moments the rules count from: one
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,21 @@ def recipients() -> list[str]:
 
 def _kept(key: str, erasures: set[str], tables: set[str]) -> Kept:
     days = current_app.config["GDPR_RETENTION"][key]
-    statement = labels.retention_statement(key, days, erasures)
-    rules = tuple(
-        rule.name
+    rules = [
+        rule
         for rule in RETENTION_RULES
         if rule.retention == key and (tables & set(rule.tables) or rule.erases_subjects)
+    ]
+    # The rules of one duration count from one moment (a test holds them to it).
+    since = rules[0].since if rules else ""
+    statement = labels.retention_statement(key, days, since, erasures)
+    return Kept(
+        key=key,
+        days=days,
+        statement=statement,
+        rules=tuple(rule.name for rule in rules),
+        since=frozenset(rule.since for rule in rules),
     )
-    return Kept(key=key, days=days, statement=statement, rules=rules)
 
 
 def build() -> Register:

@@ -141,6 +141,42 @@ def test_every_retention_the_register_states_is_what_a_rule_applies(app_ctx):
             assert kept.rules, (entry.purpose, kept.key)  # a rule of the retention engine
             days = app_ctx.config["GDPR_RETENTION"][kept.key]
             assert kept.days == days and f"{days:,}".replace(",", "\u202f") in kept.statement
+            # From the moment the rules count: all the same, and the one the statement says.
+            (since,) = kept.since
+            assert kept.key == "review_task" or str(labels.SINCE[since]) in kept.statement
+
+
+def test_requests_are_kept_five_years_from_their_closing_not_from_the_account(app_ctx):
+    """The register says "after the request is closed": the rule counts from closed_at,
+    for a member whose account still exists as for one erased long ago."""
+    from datetime import timedelta
+
+    from forum.models.base import utcnow
+    from forum.services import retention as retention_rules
+    from gdpr import requests as gdpr_requests
+
+    member = make_user()
+    old = gdpr_requests.record(db.session, kind="access", channel="e-mail", subject_ref="x1")
+    recent = gdpr_requests.record(
+        db.session, kind="access", channel="e-mail", subject_ref=member.subject_ref
+    )
+    days = app_ctx.config["GDPR_RETENTION"]["request_proof"]
+    old.closed_at = utcnow() - timedelta(days=days + 1)
+    recent.closed_at = utcnow() - timedelta(days=days - 1)
+    db.session.commit()
+    old_id, recent_id = old.id, recent.id
+
+    retention_rules.apply_retention()
+
+    assert db.session.get(SubjectRequest, old_id) is None
+    assert db.session.get(SubjectRequest, recent_id) is not None
+    (statement,) = [
+        kept.statement
+        for entry in processing_register.build().entries
+        for kept in entry.kept
+        if kept.key == "request_proof"
+    ]
+    assert "après la clôture de la demande" in statement
 
 
 def test_rotating_keys_re_encrypts_every_encrypted_column(app_factory, tmp_path):
@@ -195,6 +231,30 @@ def test_a_value_changed_during_the_rotation_is_not_overwritten(app_ctx):
     db.session.expire_all()
 
     assert accounts.email_of(db.session.get(User, user.id)) == "nouvelle@exemple.fr"
+
+
+def test_the_policy_states_the_durations_of_the_settings_and_its_hash_follows(app_factory):
+    from config import RETENTION_DEFAULTS
+    from forum import documents
+
+    longer = dict(RETENTION_DEFAULTS, notification=365, login_history=92)
+    default, changed = app_factory(), app_factory(GDPR_RETENTION=longer)
+
+    with default.app_context():
+        before = documents.get("privacy")
+    with changed.app_context():
+        after = documents.get("privacy")
+        english = documents.get("privacy", "en")
+    page = changed.test_client().get("/privacy").get_data(as_text=True)
+
+    assert "180 jours après leur lecture" in before.body and "| 6 mois |" in before.body
+    assert "1 an après leur lecture" in page and "<td>3 mois</td>" in page
+    assert "1 year after you read them" in english.body
+    assert before.text_hash != after.text_hash  # a new acceptance is asked
+    with default.app_context():
+        for name in documents.NAMES:
+            for locale in ("fr", "en"):
+                assert "{days:" not in documents.get(name, locale).body, (name, locale)
 
 
 def test_the_privacy_page_lists_the_inventory_with_durations(client):

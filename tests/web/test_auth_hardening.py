@@ -224,8 +224,8 @@ def test_registering_in_english_records_the_english_texts_and_mails_in_english(a
 
     with app.app_context():
         hashes = set(db.session.scalars(select(ConsentEvent.text_hash)))
-    assert hashes == {
-        documents.get("terms", "en").text_hash,
-        documents.get("privacy", "en").text_hash,
-    }
+        assert hashes == {
+            documents.get("terms", "en").text_hash,
+            documents.get("privacy", "en").text_hash,
+        }
     assert outbox.to("lea@exemple.fr")[-1]["Subject"] == "Confirm your email address for L'Établi"

@@ -363,21 +363,34 @@ def test_moderators_and_coet_staff_are_not_queued(queued):
             assert not make_thread(author=make_user(role=role)).is_pending
 
 
-def test_erasure_removes_the_members_notifications_and_appeals(app_ctx, cast, time_machine):
+def test_erasure_removes_the_notifications_and_keeps_the_appeal_without_the_member(
+    app, cast, time_machine
+):
     time_machine.move_to("2026-06-01 10:00", tick=True)
-    member = db.session.get(User, cast["author"])
-    entry = moderation.sanction(
-        db.session.get(User, cast["first"]), member, "warn", Grounds("Ton", "respect")
+    with app.app_context():
+        member = db.session.get(User, cast["author"])
+        entry = moderation.sanction(
+            db.session.get(User, cast["first"]), member, "warn", Grounds("Ton", "respect")
+        )
+        moderation.appeal(member, entry, text="Je conteste cet avertissement.")
+        erasure.schedule_erasure(member, password=PASSWORD, content="anonymise")
+        time_machine.shift(60 * 60 * 24 * 8)
+
+        erasure.run_due_erasures()
+
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+        (kept,) = db.session.scalars(select(Appeal)).all()
+        assert kept.member_id is None and kept.text == "Je conteste cet avertissement."
+        assert db.session.scalar(select(ModerationAction.member_id)) is None
+        appeal_id = kept.id
+    second = client_of(app, cast["second"])
+    listed = second.get("/mod/appeals")
+    decided = second.post(
+        f"/mod/appeals/{appeal_id}/decide",
+        data={"decision": "upheld", "reason": "Le ton reste contraire à la charte."},
     )
-    moderation.appeal(member, entry, text="Je conteste cet avertissement.")
-    erasure.schedule_erasure(member, password=PASSWORD, content="anonymise")
-    time_machine.shift(60 * 60 * 24 * 8)
-
-    erasure.run_due_erasures()
-
-    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
-    assert db.session.scalar(select(func.count()).select_from(Appeal)) == 0
-    assert db.session.scalar(select(ModerationAction.member_id)) is None
+    assert listed.status_code == 200 and "Je conteste cet avertissement." in _text(listed)
+    assert decided.status_code == 302
 
 
 def test_the_charter_lists_its_numbered_rules(client):
