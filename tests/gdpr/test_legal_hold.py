@@ -10,7 +10,7 @@ from forum.services import erasure, legal_hold, posting
 from forum.services import retention as rules
 from gdpr.models import HoldAccess, HoldRecord
 from tests.conftest import IS_POSTGRES
-from tests.factories import PASSWORD, make_thread, make_user
+from tests.factories import PASSWORD, make_post, make_thread, make_user
 from tests.gdpr.conftest import MEMBER, dump, make_member_with_a_past
 
 
@@ -63,6 +63,17 @@ def test_only_admins_reach_the_legal_hold(login_as, client, role):
     login_as(role)
 
     assert client.get("/admin/gdpr/legal-hold").status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.MEMBER, Role.MODERATOR, Role.COET_STAFF])
+def test_the_log_of_access_requests_is_for_admins_only_in_the_service_too(app_ctx, role):
+    admin = make_user(role=Role.ADMIN)
+    post = make_post()
+    legal_hold.request_hold_access(admin, post_id=post.id, reason="Réquisition 2026/7")
+
+    assert len(legal_hold.list_hold_accesses(admin)) == 1
+    with pytest.raises(NotAllowed):
+        legal_hold.list_hold_accesses(make_user(role=role))
 
 
 def test_held_data_survives_erasure_and_is_purged_after_a_year(app_ctx, time_machine):
