@@ -123,6 +123,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_LIMIT": env.get("REGISTER_LIMIT", "10 per hour"),
         "RESET_LIMIT": env.get("RESET_LIMIT", "5 per hour"),
         "POST_LIMIT": env.get("POST_LIMIT", "6 per minute;60 per hour"),
+        "SEARCH_LIMIT": env.get("SEARCH_LIMIT", "30 per minute;600 per hour"),
         # Moderation: a new member's first N posts wait for a moderator (0: published at once).
         "MODERATION_NEW_MEMBER_APPROVALS": max(_int(env, "MODERATION_NEW_MEMBER_APPROVALS", 0), 0),
         # Accounts

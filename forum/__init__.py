@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import charter, cli, jobs, labels, markup, policy
+from forum import charter, cli, jobs, labels, markup, policy, search_index
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.services import accounts, exports, moderation, notifications
@@ -154,6 +154,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
         # SQLite's own lower() only knows ASCII: "Élodie" must match "élodie" (erasure scans).
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        search_index.register_functions(dbapi_connection)
 
 
 def _private_database(path: Path) -> None:

@@ -166,6 +166,17 @@ def visible_posts(actor: User | None) -> ColumnElement[bool]:
     return and_(true(), *conditions)
 
 
+def searchable_threads(actor: User | None) -> ColumnElement[bool]:
+    """The threads whose title ACTOR may find by searching: those they may open, but not the
+    titles masked while their author's data is restricted (`can_read_post_of`)."""
+    mine = Thread.author_id == actor.id if actor is not None else false()
+    if is_admin(actor):
+        return visible_threads(actor)
+    restricted = select(User.id).where(User.restricted_at.is_not(None))
+    readable = or_(Thread.author_id.is_(None), Thread.author_id.not_in(restricted), mine)
+    return and_(visible_threads(actor), readable)
+
+
 def _in_visible_thread(actor: User | None) -> ColumnElement[bool]:
     # Correlated on the thread's key: one index look-up a post, even on a long list.
     return exists().where(Thread.id == Post.thread_id, visible_threads(actor))

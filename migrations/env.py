@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 import gdpr.models
+from forum import search_index
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging"):
@@ -33,6 +34,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """The full-text index lives beside the models (forum/search_index.py): not compared."""
+    return not search_index.is_search_object(name)
+
+
 def run_migrations_online():
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
@@ -46,6 +52,7 @@ def run_migrations_online():
     conf_args.setdefault("render_as_batch", True)  # SQLite alters tables by copying them
     conf_args.setdefault("compare_type", True)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
 
     connectable = target_db.engine
     with connectable.connect() as connection:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, event, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from forum import search_index
 from forum.models.base import REASON_WITHDRAWN, Base
 from forum.models.moderation import MODERATOR_LINK
 from forum.models.taxonomy import Topic, Trade
@@ -149,6 +150,9 @@ class Post(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, info=AUTHOR)
     source: Mapped[str] = mapped_column(Text, info=WRITING)
     html: Mapped[str] = mapped_column(Text, info=RENDERED)
+    # The words of the post, without the quotation it opens with: what search reads. Set
+    # whenever `html` is (below); bulk SQL that empties `html` empties it too.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", info=RENDERED)
     created_at: Mapped[datetime] = mapped_column(info=WRITTEN_AT)
     edited_at: Mapped[datetime | None] = mapped_column(info=WRITTEN_AT)
     # Soft delete: the placeholder stays in the thread; retention purges the text later.
@@ -187,6 +191,15 @@ class Post(Base):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} in {self.thread_id}>"
+
+
+@event.listens_for(Post.html, "set")
+def _index_words(post: Post, html: str, _old, _initiator) -> None:
+    post.search_text = search_index.plain_text(html)
+
+
+search_index.attach(Thread.__table__)
+search_index.attach(Post.__table__)
 
 
 class PostRevision(Base):

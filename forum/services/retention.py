@@ -78,7 +78,9 @@ def deleted_posts(session: Session, cutoff: datetime, dry_run: bool) -> int:
     if not dry_run and count:
         ids = list(session.scalars(due))
         session.execute(delete(PostRevision).where(PostRevision.post_id.in_(ids)))
-        session.execute(update(Post).where(Post.id.in_(ids)).values(source="", html=""))
+        session.execute(
+            update(Post).where(Post.id.in_(ids)).values(source="", html="", search_text="")
+        )
     return count
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Table, select, update
 
-from forum import markup, policy, slugs, usernames
+from forum import markup, policy, search_index, slugs, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Thread, User
@@ -37,6 +37,10 @@ def _render(source: str) -> str:
 # text, never rewritten themselves.
 DERIVED: dict[tuple[str, str], tuple[str, Callable[[str], str]]] = {
     (Post.__tablename__, "html"): ("source", _render),
+    (Post.__tablename__, "search_text"): (
+        "source",
+        lambda source: search_index.plain_text(_render(source)),
+    ),
     (User.__tablename__, "bio_html"): ("bio_source", _render),
     (Thread.__tablename__, "slug"): ("title", lambda title: slugs.slugify(title) or "discussion"),
 }

@@ -161,7 +161,7 @@ def test_an_accented_name_is_scrubbed_and_found_whatever_the_case(app_ctx, time_
 
     after = dump().lower()
     assert "@élodie-ébène" not in after and "@ancien-membre" in after
-    assert certificate.residues == 2  # the plain-text name: source and html
+    assert certificate.residues == 3  # the plain-text name: source, html and search words
 
 
 def test_a_deleting_erasure_also_removes_the_quoted_text(app_ctx, time_machine):
@@ -206,8 +206,9 @@ def test_a_name_left_in_someone_elses_post_becomes_a_review_task(app_ctx, time_m
     assert {(t.table_name, t.column_name) for t in tasks} == {
         ("posts", "source"),
         ("posts", "html"),
+        ("posts", "search_text"),
     }
-    assert certificate.residues == 2
+    assert certificate.residues == 3
 
 
 def test_the_certificate_holds_counts_and_dates_only(app_ctx, time_machine):

@@ -165,7 +165,7 @@ DELETED = ANONYMISED | {
     ("threads", "last_poster_id"): ANONYMISED[("threads", "author_id")]
     | {"title": "Discussion d'un ancien membre", "slug": "discussion"},
     ("posts", "author_id"): ANONYMISED[("posts", "author_id")]
-    | {"source": "", "html": "", "deleted_at": SET},
+    | {"source": "", "html": "", "search_text": "", "deleted_at": SET},
     ("post_revisions", "editor_id"): GONE,  # her own former versions go with her posts
 }
 EXPECTED = {"anonymise": ANONYMISED, "delete": DELETED}

@@ -22,6 +22,7 @@ from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
 from forum.services import posting, profiles, taxonomy
+from forum.services import search as search_service
 from forum.web import current_actor, thread_slug
 from forum.web.forms import optional_int
 from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
@@ -44,7 +45,9 @@ limit_posting = limiter.shared_limit(
 
 
 PAGE = re.compile(r"[1-9][0-9]{0,8}")
-LIST_ARGS = ("topic", "trade")  # the only query arguments a list or thread link carries on
+# The only query arguments a list, a thread or a search link carries on.
+LIST_ARGS = ("topic", "trade", "q", "author", "since", "until")
+SEARCH_FIELDS = ("q", "topic", "trade", "author", "since", "until")
 
 
 def page_number() -> int:
@@ -79,6 +82,38 @@ def _filter(kind: str) -> Trade | Topic | None:
     if item is None:
         abort(404)
     return item
+
+
+@bp.get("/search")
+@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
+def search():
+    """Search titles and posts (`q`), with filters `topic`, `trade`, `author`, `since`,
+    `until` (dates as 2026-03-31) and `page`; a French message next to a bad field."""
+    values = {name: request.args.get(name, "")[:1000] for name in SEARCH_FIELDS}
+    results, errors = None, {}
+    if any(values.values()):
+        try:
+            filters = search_service.parse_filters(
+                **{name: value for name, value in values.items() if name != "q"}
+            )
+            results = search_service.search(
+                current_actor(), values["q"], filters, page=page_number()
+            )
+        except InvalidInput as error:
+            errors = error.errors
+        except pagination.PageOutOfRange as out:
+            return redirect(_with_page("forum.search", out.last))
+    return (
+        render_template(
+            "forum/search.html",
+            values=values,
+            results=results,
+            errors=errors,
+            topics=taxonomy.list_topics(),
+            trades=taxonomy.list_trades(),
+        ),
+        400 if errors else 200,
+    )
 
 
 def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
