@@ -21,7 +21,7 @@ import config as settings
 from forum import charter, cli, jobs, labels, markup, policy, search_index
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
-from forum.services import accounts, exports, moderation, notifications
+from forum.services import accounts, bookmarks, exports, moderation, notifications
 from forum.web import (
     SECURITY_EVENTS,
     account,
@@ -114,6 +114,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["without_leading_quote"] = markup.without_leading_quote
     app.jinja_env.globals["statement"] = charter.statement
     app.jinja_env.globals["unread_notifications"] = notifications.count_unread
+    app.jinja_env.globals["bookmarked"] = bookmarks.kept_ids
     app.jinja_env.globals["moderation_waiting"] = moderation.waiting
     return app
 

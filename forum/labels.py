@@ -51,6 +51,7 @@ TABLES = {
     "topics": _l("rubriques"),
     "trade_groups": _l("familles de métiers"),
     "users": _l("compte"),
+    "bookmarks": _l("signets"),
     "devices": _l("appareils connectés"),
     "login_events": _l("historique des connexions"),
     "moderation_actions": _l("décisions de modération"),
@@ -126,6 +127,7 @@ PURPOSES = {
     ),
     "attribution": _l("signature des contenus"),
     "authentication": _l("authentification"),
+    "bookmarks": _l("signets"),
     "handling data-subject requests": _l("traitement des demandes sur vos données"),
     "identification of content authors (LCEN, décret 2021-1362)": _l(
         "identification des auteurs de contenus (LCEN, décret 2021-1362)"

@@ -87,6 +87,12 @@ def can_report_post(actor: User | None, post: Post) -> bool:
     )
 
 
+def can_bookmark(actor: User | None, post: Post) -> bool:
+    """Keeping a post to read again: anyone signed in (a suspended member still reads), for a
+    post they may read."""
+    return actor is not None and can_read_post(actor, post)
+
+
 def can_moderate(actor: User | None) -> bool:
     """Reports, the queue, the log and every moderation action: moderators and admins only."""
     return is_moderator(actor)

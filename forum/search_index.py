@@ -189,3 +189,11 @@ def is_search_object(name: str | None) -> bool:
     return bool(name) and (
         name.startswith(SEARCH_TABLE_PREFIXES) or name in ("ix_posts_search", "ix_threads_search")
     )
+
+
+def compact(connection: Connection) -> None:
+    """SQLite: merge the index's segments, so that what was removed from it (an erased
+    member's words) is gone from its pages too, not only marked deleted."""
+    if connection.dialect.name == "sqlite":
+        for name in SEARCH_TABLE_PREFIXES:
+            connection.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('optimize')")

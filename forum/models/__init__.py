@@ -1,6 +1,7 @@
 """The forum's models."""
 
 from forum.models.access import PersonalDataAccess
+from forum.models.bookmarks import Bookmark
 from forum.models.moderation import (
     Appeal,
     ModerationAction,
@@ -15,6 +16,7 @@ from forum.models.users import Device, LoginEvent, Role, User, user_trades
 
 __all__ = [
     "Appeal",
+    "Bookmark",
     "Device",
     "Notification",
     "ThreadRedirect",

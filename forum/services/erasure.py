@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from forum import mail, markup, slugs, tokens, usernames
+from forum import mail, markup, search_index, slugs, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
@@ -140,8 +140,17 @@ def run_due_erasures(now: datetime | None = None) -> list[ErasureCertificate]:
         except Exception:  # one failure must not keep the others waiting; retried next run
             db.session.rollback()
             log.exception("erasure %s failed; it will be retried", scheduled_id)
-    gdpr_erasure.checkpoint(db.session)
+    if certificates:
+        settle_on_disk()
     return certificates
+
+
+def settle_on_disk() -> None:
+    """After erasing or purging: nothing of it left in the search index's pages nor in
+    SQLite's write-ahead log."""
+    search_index.compact(db.session.connection())
+    db.session.commit()
+    gdpr_erasure.checkpoint(db.session)
 
 
 def _execute(scheduled: Erasure) -> ErasureCertificate:
@@ -288,7 +297,7 @@ def reapply_erasures() -> int:
             erase_now(user, content=content)
             erased += 1
         db.session.commit()
-    gdpr_erasure.checkpoint(db.session)
+    settle_on_disk()
     return erased
 
 

@@ -25,7 +25,6 @@ from forum.models import (
 )
 from forum.models.base import utcnow
 from forum.services import accounts, erasure, exports
-from gdpr import erasure as gdpr_erasure
 from gdpr import retention
 from gdpr.models import (
     ConsentEvent,
@@ -338,5 +337,6 @@ def apply_retention(*, dry_run: bool = False) -> list[retention.Outcome]:
     """Apply every rule with the configured durations (`flask gdpr retention`)."""
     durations = current_app.config["GDPR_RETENTION"]
     outcomes = retention.run(db.session, RETENTION_RULES, durations, dry_run=dry_run)
-    gdpr_erasure.checkpoint(db.session)
+    if not dry_run and any(outcome.count for outcome in outcomes):
+        erasure.settle_on_disk()
     return outcomes

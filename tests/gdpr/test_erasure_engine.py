@@ -14,6 +14,7 @@ from forum.models.base import REASON_WITHDRAWN
 from forum.services import (
     accounts,
     admin_members,
+    bookmarks,
     devices,
     erasure,
     exports,
@@ -57,6 +58,7 @@ def give_a_past_everywhere(app) -> User:
     posting.edit_post(member, own, body="Une réponse de Marthe, corrigée.")
     theirs = make_post(author=someone, body="Le message du voisin.")
     moderation.report_post(member, theirs, reason="spam")  # a report she made
+    bookmarks.toggle(member, theirs)  # a post she keeps
     moderation.report_post(someone, own, reason="off_topic")  # one she received
     hidden = posting.reply(member, thread, body="Un message de Marthe, masqué.", ip="192.0.2.10")
     moderation.hide_post(other_admin, hidden, Grounds("Hors sujet, Marthe", "on_topic"))
@@ -123,6 +125,7 @@ ANONYMISED = {
     ("user_trades", "user_id"): GONE,
     ("moderator_notes", "member_id"): GONE,
     ("notifications", "user_id"): GONE,
+    ("bookmarks", "user_id"): GONE,
     ("gdpr_exports", "subject_ref"): GONE,
     # The moderation log stays, without the member; its statement of reasons is the proof.
     ("moderation_actions", "moderator_id"): {"moderator_id": None},

@@ -203,7 +203,7 @@ def test_the_write_ahead_log_keeps_nothing_of_an_erased_member(app_factory, tmp_
         on_disk = database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
         reader.close()
         db.engine.dispose()
-    assert b"zephyrine" not in on_disk.lower()
+    assert b"zephyrin" not in on_disk.lower()  # nor its stem, in the search index's pages
 
 
 def test_the_last_mail_goes_after_the_commit_and_only_to_who_asked(

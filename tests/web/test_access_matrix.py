@@ -59,6 +59,9 @@ EXPECTED = {
     "auth.two_factor": MEMBERS,  # without a pending login, back to the login form
     "forum.trades_index": PUBLIC,
     "forum.search": PUBLIC,
+    "forum.latest_feed": PUBLIC,
+    "forum.topic_feed": PUBLIC,
+    "forum.trade_feed": PUBLIC,
     "forum.trade": PUBLIC,
     "forum.topic": PUBLIC,
     "forum.thread": PUBLIC,
@@ -88,6 +91,8 @@ EXPECTED = {
     "moderation.appeals": MODERATORS,
     "moderation.decide_appeal": MODERATORS,
     "notifications.inbox": MEMBERS,
+    "forum.my_bookmarks": MEMBERS,
+    "forum.bookmark": MEMBERS,
     "notifications.mark_read": MEMBERS,
     # Decision 1 concerns another member: moderators read it, others get a 404.
     "notifications.decision": (LOGIN, MISSING, MISSING, MISSING, OK, OK),

@@ -100,6 +100,7 @@ def test_no_route_shows_text_its_reader_may_not_read(app, secrets, login_as, cli
     gets |= {f"/t/{secrets['thread_id'][0]}?quote={post_id}" for post_id in secrets["post_id"]}
     # Search, for the words of each phrase (spaced: the box shows what was asked).
     gets |= {f"/search?q={phrase.replace('-', '+')}" for phrase in PHRASES.values()}
+    gets |= {"/feeds/latest.atom", "/feeds/topics/financement.atom"}
 
     answers = {path: client.get(path, follow_redirects=True) for path in sorted(gets)}
     answers |= {

@@ -6,6 +6,7 @@ import re
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -21,7 +22,7 @@ from forum import pagination, policy, ratelimits
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
-from forum.services import posting, profiles, taxonomy
+from forum.services import bookmarks, feeds, posting, profiles, taxonomy
 from forum.services import search as search_service
 from forum.web import current_actor, thread_slug
 from forum.web.forms import optional_int
@@ -155,6 +156,34 @@ def trade(slug: str):
 @bp.get("/topics/<slug>")
 def topic(slug: str):
     return _listing("forum.topic", taxonomy.get_topic(slug), slug)
+
+
+def _atom(body: bytes) -> Response:
+    response = Response(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/feeds/latest.atom")
+def latest_feed():
+    """The latest public posts, as an Atom feed."""
+    return _atom(feeds.atom())
+
+
+@bp.get("/feeds/topics/<slug>.atom")
+def topic_feed(slug: str):
+    topic = taxonomy.get_topic(slug)
+    if topic is None or topic.slug != slug:
+        abort(404)
+    return _atom(feeds.atom(topic=topic))
+
+
+@bp.get("/feeds/trades/<slug>.atom")
+def trade_feed(slug: str):
+    trade = taxonomy.get_trade(slug)
+    if trade is None or trade.slug != slug:
+        abort(404)
+    return _atom(feeds.atom(trade=trade))
 
 
 @bp.route("/threads/new", methods=["GET", "POST"])
@@ -313,6 +342,29 @@ def delete_post(post_id: int):
         posting.delete_post(current_actor(), post)
         flash(_("Votre message a été supprimé."), "success")
     return redirect(_post_url(post))
+
+
+@bp.post("/p/<int:post_id>/bookmark")
+@login_required
+def bookmark(post_id: int):
+    """Keep the post in « Mes signets », or let it go (a form with its CSRF token only)."""
+    post = _get_post(post_id)
+    if DeletePostForm().validate_on_submit():
+        if bookmarks.toggle(current_actor(), post):
+            flash(_("Message gardé dans vos signets."), "success")
+        else:
+            flash(_("Message retiré de vos signets."), "success")
+    return redirect(_post_url(post))
+
+
+@bp.get("/me/bookmarks")
+@login_required
+def my_bookmarks():
+    try:
+        kept = bookmarks.list_bookmarks(current_actor(), page=page_number())
+    except pagination.PageOutOfRange as out:
+        return redirect(_with_page("forum.my_bookmarks", out.last))
+    return render_template("forum/bookmarks.html", posts=kept)
 
 
 @bp.get("/p/<int:post_id>/history")
