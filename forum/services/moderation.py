@@ -217,7 +217,11 @@ def list_open_reports(actor: User) -> list[ReportGroup]:
     reports = db.session.scalars(
         select(Report)
         .where(Report.resolved_at.is_(None))
-        .options(joinedload(Report.post).joinedload(Post.author), joinedload(Report.reporter))
+        .options(
+            joinedload(Report.post).joinedload(Post.author),
+            joinedload(Report.post).joinedload(Post.thread),
+            joinedload(Report.reporter),
+        )
         .order_by(Report.created_at)
     ).all()
     groups: dict[int, ReportGroup] = {}

@@ -58,6 +58,7 @@ EXPECTED = {
     "account.disable_two_factor": MEMBERS,
     "auth.two_factor": MEMBERS,  # without a pending login, back to the login form
     "forum.trades_index": PUBLIC,
+    "forum.topics_index": PUBLIC,
     "forum.search": PUBLIC,
     "forum.latest_feed": PUBLIC,
     "forum.topic_feed": PUBLIC,

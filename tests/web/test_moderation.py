@@ -62,6 +62,9 @@ def test_a_member_reports_a_moderator_hides_the_author_is_told_and_the_log_shows
     log = moderator_client.get("/mod/log").get_data(as_text=True)
 
     assert reporter.username in queue and "Insultant" in queue
+    # The queue names the thread and links to it.
+    assert "Dans « Financer sa préparation avec le CPF »" in queue
+    assert f'href="{reported["path"]}"' in queue
     assert "Signalements (1)" in queue
     assert "Harcèlement ou insulte" in queue
     assert (

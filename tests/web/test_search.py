@@ -328,3 +328,12 @@ def test_searching_is_rate_limited(app_factory):
     answers = [client.get("/search", query_string={"q": "cpf"}).status_code for _ in range(3)]
 
     assert answers == [200, 200, 429]
+
+
+def test_the_topics_index_lists_every_topic_and_the_breadcrumb_leads_there(forum, client):
+    index = client.get("/topics").get_data(as_text=True)
+    listing = client.get("/topics/financement").get_data(as_text=True)
+
+    assert 'href="/topics/financement"' in index and 'href="/topics/deroulement-concours"' in index
+    assert "1 discussion" in index
+    assert 'href="/topics">Sujets</a>' in listing

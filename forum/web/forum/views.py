@@ -148,6 +148,12 @@ def trades_index():
     return render_template("forum/trades.html", groups=taxonomy.list_groups())
 
 
+@bp.get("/topics")
+def topics_index():
+    """Every topic, with what it is for and how many threads it holds."""
+    return render_template("forum/topics.html", topics=taxonomy.list_topics())
+
+
 @bp.get("/trades/<slug>")
 def trade(slug: str):
     return _listing("forum.trade", taxonomy.get_trade(slug), slug)
