@@ -5,23 +5,26 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from forum import pagination
 from forum.extensions import db
 from forum.models import ModerationAction, Notification, User
 from forum.models.base import utcnow
 
-PAGE = 50
 
-
-def list_for(actor: User, *, limit: int = PAGE) -> list[Notification]:
-    """ACTOR's latest notifications, newest first, with the decisions they point to."""
+def page_for(actor: User, *, page: int = 1) -> pagination.Page[Notification]:
+    """Page PAGE of ACTOR's notifications, newest first, with the decisions they point to."""
+    mine = Notification.user_id == actor.id
+    total = db.session.scalar(select(func.count()).where(mine)) or 0
+    number = pagination.check(page, total)
     query = (
         select(Notification)
-        .where(Notification.user_id == actor.id)
+        .where(mine)
         .order_by(Notification.id.desc())
-        .limit(limit)
+        .limit(pagination.PAGE_SIZE)
+        .offset((number - 1) * pagination.PAGE_SIZE)
         .options(joinedload(Notification.action).joinedload(ModerationAction.appeal))
     )
-    return list(db.session.scalars(query))
+    return pagination.Page(items=list(db.session.scalars(query)), number=number, total=total)
 
 
 def count_unread(actor: User) -> int:

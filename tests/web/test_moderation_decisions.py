@@ -553,3 +553,25 @@ def test_another_members_decision_answers_like_a_missing_one(app, cast):
     assert _text(theirs).replace(f"/me/decisions/{action_id}", "/me/decisions/999") == _text(
         missing
     )
+
+
+def test_notifications_come_twenty_a_page_and_the_header_counts_the_unread(app, cast):
+    from forum.models import Notification
+    from forum.models.base import utcnow
+
+    with app.app_context():
+        for _number in range(25):
+            db.session.add(
+                Notification(user_id=cast["author"], kind="moderation", created_at=utcnow())
+            )
+        db.session.commit()
+    author = client_of(app, cast["author"])
+
+    first = _text(author.get("/me/notifications"))
+    second = _text(author.get("/me/notifications?page=2"))
+    beyond = author.get("/me/notifications?page=7")
+
+    assert first.count('class="notification unread"') == 20
+    assert second.count('class="notification unread"') == 5
+    assert "Notifications (25 nouvelles)" in second and "Tout marquer comme lu" in second
+    assert beyond.status_code == 302 and beyond.headers["Location"].endswith("page=2")

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from forum import charter, policy
+from forum import charter, pagination, policy
 from forum.errors import InvalidInput
 from forum.services import moderation, notifications
 from forum.web import current_actor
+from forum.web.forum.views import page_number
 from forum.web.notifications.forms import AppealForm, MarkReadForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/me")
@@ -19,9 +20,14 @@ bp = Blueprint("notifications", __name__, url_prefix="/me")
 @login_required
 def inbox():
     actor = current_actor()
+    try:
+        items = notifications.page_for(actor, page=page_number())
+    except pagination.PageOutOfRange as out:
+        return redirect(url_for("notifications.inbox", page=out.last))
     return render_template(
         "notifications/inbox.html",
-        items=notifications.list_for(actor),
+        items=items,
+        unread=notifications.count_unread(actor),
         form=MarkReadForm(),
     )
 
