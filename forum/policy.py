@@ -251,6 +251,16 @@ def can_view_profile(actor: User | None, user: User) -> bool:
     )
 
 
+def in_directory() -> ColumnElement[bool]:
+    """The members the directory of candidates lists: those who chose to be in it (consent),
+    with a confirmed address, whose data is not restricted (art. 18)."""
+    return and_(
+        User.in_directory.is_(True),
+        User.email_verified_at.is_not(None),
+        User.restricted_at.is_(None),
+    )
+
+
 def can_read_post_of(actor: User | None, author: User | None) -> bool:
     """A restricted member's posts are masked for others while the dispute lasts (art. 18)."""
     if author is None or not author.is_restricted:

@@ -93,6 +93,7 @@ EXPECTED = {
     "moderation.decide_appeal": MODERATORS,
     "notifications.inbox": MEMBERS,
     "forum.my_bookmarks": MEMBERS,
+    "forum.candidates": MEMBERS,
     "forum.bookmark": MEMBERS,
     "notifications.mark_read": MEMBERS,
     # Decision 1 concerns another member: moderators read it, others get a 404.

@@ -22,7 +22,7 @@ from forum import pagination, policy, ratelimits
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
-from forum.services import bookmarks, feeds, posting, profiles, taxonomy
+from forum.services import bookmarks, directory, feeds, posting, profiles, taxonomy
 from forum.services import search as search_service
 from forum.web import current_actor, thread_slug
 from forum.web.forms import optional_int
@@ -47,7 +47,7 @@ limit_posting = limiter.shared_limit(
 
 PAGE = re.compile(r"[1-9][0-9]{0,8}")
 # The only query arguments a list, a thread or a search link carries on.
-LIST_ARGS = ("topic", "trade", "q", "author", "since", "until")
+LIST_ARGS = ("topic", "trade", "q", "author", "since", "until", "region", "edition")
 SEARCH_FIELDS = ("q", "topic", "trade", "author", "since", "until")
 
 
@@ -146,6 +146,33 @@ def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
 @bp.get("/trades")
 def trades_index():
     return render_template("forum/trades.html", groups=taxonomy.list_groups())
+
+
+@bp.get("/candidates")
+@login_required
+def candidates():
+    """The directory of candidates who chose to be in it, for signed-in members (not for
+    visitors and search engines); filters `trade`, `region`, `edition`."""
+    values = {name: request.args.get(name, "")[:100] for name in ("trade", "region", "edition")}
+    members, errors = None, {}
+    try:
+        members = directory.list_candidates(directory.parse_filters(**values), page=page_number())
+    except InvalidInput as error:
+        errors = error.errors
+    except pagination.PageOutOfRange as out:
+        return redirect(url_for("forum.candidates", **values, page=out.last))
+    return (
+        render_template(
+            "forum/candidates.html",
+            members=members,
+            values=values,
+            errors=errors,
+            trade_options=[(trade.slug, trade.name) for trade in taxonomy.list_trades()],
+            regions=profiles.regions(),
+            edition_options=[(str(n), _("%(n)de session", n=n)) for n in profiles.EDITIONS],
+        ),
+        400 if errors else 200,
+    )
 
 
 @bp.get("/topics")
