@@ -3,6 +3,7 @@ only the fields they chose to show; a filter reads only what its members show.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -26,7 +27,7 @@ class Filters:
 def parse_filters(*, trade: str = "", region: str = "", edition: str = "") -> Filters:
     """The directory's filters from the query string; a French message for each bad one."""
     found_trade = taxonomy.get_trade(trade) if trade else None
-    number = int(edition) if edition.isdigit() and len(edition) <= 3 else None
+    number = int(edition) if re.fullmatch(r"[0-9]{1,3}", edition) else None
     error = InvalidInput.collect(
         {
             "trade": _("Ce métier n'existe pas.") if trade and found_trade is None else None,

@@ -60,7 +60,7 @@ def test_a_filter_never_reveals_a_field_kept_private(candidates, client, login_a
 
 def test_bad_filters_get_a_french_message(candidates, client, login_as):
     login_as()
-    response = client.get("/candidates", query_string={"trade": "x", "edition": "999"})
+    response = client.get("/candidates", query_string={"trade": "x", "edition": "²"})
 
     text = response.get_data(as_text=True)
     assert response.status_code == 400
