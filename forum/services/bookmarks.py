@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from forum import pagination, policy
 from forum.extensions import db
-from forum.models import Bookmark, Post, User
+from forum.models import Bookmark, Post, Thread, User
 from forum.models.base import utcnow
 
 
@@ -46,7 +46,7 @@ def list_bookmarks(actor: User, *, page: int = 1) -> pagination.Page[Post]:
     total = db.session.scalar(select(func.count()).select_from(kept.subquery())) or 0
     number = pagination.check(page, total)
     rows = db.session.execute(
-        kept.options(joinedload(Post.thread), joinedload(Post.author))
+        kept.options(joinedload(Post.thread).joinedload(Thread.author), joinedload(Post.author))
         .order_by(Bookmark.created_at.desc(), Post.id.desc())
         .limit(pagination.PAGE_SIZE)
         .offset((number - 1) * pagination.PAGE_SIZE)

@@ -28,7 +28,13 @@ def _latest(topic: Topic | None, trade: Trade | None) -> list[Post]:
         select(Post)
         .join(their_thread, their_thread.id == Post.thread_id)
         .where(policy.visible_posts(VISITOR))
-        .options(joinedload(Post.thread).joinedload(Thread.author), joinedload(Post.author))
+        .options(
+            joinedload(Post.thread).joinedload(Thread.author),
+            joinedload(Post.author),
+            # A quotation is shown only if the visitor may read the quoted post.
+            joinedload(Post.quoted_post).joinedload(Post.thread),
+            joinedload(Post.quoted_post).joinedload(Post.author),
+        )
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(ENTRIES)
     )

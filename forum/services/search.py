@@ -250,13 +250,19 @@ def _load(actor: User | None, rows, words: list[str]) -> list[Hit]:
         for post in db.session.scalars(
             select(Post)
             .where(Post.id.in_(post_ids))
-            .options(joinedload(Post.thread).joinedload(Thread.topic), joinedload(Post.author))
+            .options(
+                joinedload(Post.thread).joinedload(Thread.topic),
+                joinedload(Post.thread).joinedload(Thread.author),
+                joinedload(Post.author),
+            )
         )
     }
     threads = {
         thread.id: thread
         for thread in db.session.scalars(
-            select(Thread).where(Thread.id.in_(thread_ids)).options(joinedload(Thread.topic))
+            select(Thread)
+            .where(Thread.id.in_(thread_ids))
+            .options(joinedload(Thread.topic), joinedload(Thread.author))
         )
     }
     openings = _first_readable_posts(actor, thread_ids)
@@ -283,7 +289,7 @@ def _first_readable_posts(actor: User | None, thread_ids: list[int]) -> dict[int
         .group_by(Post.thread_id)
         .subquery()
     )
-    query = select(Post).join(first, first.c.id == Post.id)
+    query = select(Post).join(first, first.c.id == Post.id).options(joinedload(Post.author))
     return {post.thread_id: post for post in db.session.scalars(query)}
 
 

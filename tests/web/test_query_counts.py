@@ -65,3 +65,16 @@ def test_a_thread_page_runs_a_bounded_number_of_queries(app, client, busy_forum,
         response.status_code == 200 and response.get_data(as_text=True).count('class="post"') == 20
     )
     assert len(statements) <= THREAD_LIMIT, statements
+
+
+# Search (25 titles of 25 authors), the feed (50 posts) and the directory: no lazy load a row.
+ROW_PAGES = {"/search?q=discussion": 9, "/feeds/latest.atom": 4, "/search?q=reponse": 9}
+
+
+@pytest.mark.parametrize(("path", "limit"), ROW_PAGES.items())
+def test_pages_of_results_run_a_bounded_number_of_queries(app, client, busy_forum, path, limit):
+    with counting(app) as statements:
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert len(statements) <= limit, len(statements)
