@@ -42,31 +42,22 @@ def restrict(actor: User, *, username: str, reason: str) -> User:
     )
     if error:
         raise error
-    member.restricted_at = utcnow()
-    member.restriction_reason = reason
-    request = gdpr_requests.record(
-        db.session, kind="restriction", channel="e-mail", subject_ref=member.subject_ref
-    )
-    gdpr_requests.close(request, outcome="restricted")
-    db.session.commit()
-    accounts.notify(
-        member,
-        "restricted",
-    )
+    _set(member, utcnow(), reason, outcome="restricted", mail="restricted")
     return member
 
 
 def lift_restriction(actor: User, member: User) -> None:
     """End the restriction: the member's data is processed normally again."""
     policy.require(policy.is_admin(actor))
-    member.restricted_at = None
-    member.restriction_reason = None
-    lifted = gdpr_requests.record(
+    _set(member, None, None, outcome="restriction lifted", mail="restriction_lifted")
+
+
+def _set(member: User, at, reason: str | None, *, outcome: str, mail: str) -> None:
+    """Restrict or free MEMBER, record it as a handled request (art. 18), tell them."""
+    member.restricted_at, member.restriction_reason = at, reason
+    request = gdpr_requests.record(
         db.session, kind="restriction", channel="e-mail", subject_ref=member.subject_ref
     )
-    gdpr_requests.close(lifted, outcome="restriction lifted")
+    gdpr_requests.close(request, outcome=outcome)
     db.session.commit()
-    accounts.notify(
-        member,
-        "restriction_lifted",
-    )
+    accounts.notify(member, mail)
