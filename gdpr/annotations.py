@@ -8,7 +8,7 @@ table's content belongs to the subject of the row that column points at (a post'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -66,3 +66,16 @@ def belongs_elsewhere(column: Any) -> bool:
         and data is not None
         and (data.erase is Erase.CONTENT)
     )
+
+
+def variant(info: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """Column info like INFO with CHANGES (another erase rule, left out of the export…): one
+    declaration of the purpose, basis and retention, several ways to treat its columns."""
+    return {"personal": replace(of_info(info), **changes)}
+
+
+def of_info(info: dict[str, Any]) -> PersonalData:
+    data = info.get("personal")
+    if not isinstance(data, PersonalData):
+        raise TypeError("only personal data has variants")
+    return data

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
-from gdpr.annotations import Erase, not_personal, personal
+from gdpr.annotations import Erase, not_personal, personal, variant
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,12 +91,7 @@ SUBJECT = personal(
 )
 
 
-REQUEST_DETAILS = personal(
-    "identity",
-    purpose="handling data-subject requests",
-    basis="legal_obligation",
-    retention="request_proof",
-)
+REQUEST_DETAILS = variant(SUBJECT, erase=Erase.DELETE)
 
 
 class SubjectRequest(Base):
@@ -297,14 +292,7 @@ ADMIN = personal(
     erase=Erase.HOLD,
 )
 # The other admin, who approved: not in the requester's export.
-APPROVER = personal(
-    "identity",
-    purpose="accountability of access to held data",
-    basis="legal_obligation",
-    retention="access_log",
-    erase=Erase.HOLD,
-    export=False,
-)
+APPROVER = variant(ADMIN, export=False)
 
 
 class HoldRecord(Base):

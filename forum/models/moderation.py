@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base
-from gdpr.annotations import Erase, not_personal, personal
+from gdpr.annotations import Erase, not_personal, personal, variant
 
 if TYPE_CHECKING:
     from forum.models.threads import Post
@@ -26,21 +26,8 @@ REPORTER = personal(
     retention="report",
     erase=Erase.ANONYMISE,
 )
-REPORT_TEXT = personal(
-    "content",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="report",
-    erase=Erase.ANONYMISE,
-    placeholder="",
-)
-REPORTED_AT = personal(
-    "content",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="report",
-    erase=Erase.ANONYMISE,
-)
+REPORTED_AT = variant(REPORTER, category="content")
+REPORT_TEXT = variant(REPORTED_AT, placeholder="")
 # The log outlives the account (anonymised): the proof of what was decided, five years.
 MODERATION = personal(
     "identity",
@@ -51,22 +38,9 @@ MODERATION = personal(
 )
 # The statement of reasons is the proof of the decision: kept as written until the log's
 # retention ends (a name in it is found by the scan after an erasure, and reviewed).
-MODERATION_STATEMENT = personal(
-    "identity",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="moderation_log",
-    erase=Erase.HOLD,
-)
+MODERATION_STATEMENT = variant(MODERATION, erase=Erase.HOLD)
 # Who moderated: kept in the log, anonymised with them, left out of the member's export.
-MODERATOR = personal(
-    "identity",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="moderation_log",
-    erase=Erase.ANONYMISE,
-    export=False,
-)
+MODERATOR = variant(MODERATION, export=False)
 # Who wrote a note, or hid a post: a link that lasts as long as their account.
 MODERATOR_LINK = personal(
     "identity",
@@ -175,20 +149,8 @@ class ModeratorNote(Base):
 
 # An appeal and its answer are kept with the decision, as long as the log keeps it (the
 # member's words included: the proof of what was contested); the link to the member goes.
-APPEAL_TEXT = personal(
-    "content",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="moderation_log",
-    erase=Erase.HOLD,
-)
-APPELLANT = personal(
-    "identity",
-    purpose="moderation",
-    basis="legitimate_interest",
-    retention="moderation_log",
-    erase=Erase.ANONYMISE,
-)
+APPEAL_TEXT = variant(MODERATION, category="content", erase=Erase.HOLD)
+APPELLANT = MODERATION
 
 
 class Appeal(Base):
