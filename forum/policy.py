@@ -89,8 +89,8 @@ def can_report_post(actor: User | None, post: Post) -> bool:
 
 def can_bookmark(actor: User | None, post: Post) -> bool:
     """Keeping a post to read again: anyone signed in (a suspended member still reads), for a
-    post they may read."""
-    return actor is not None and can_read_post(actor, post)
+    post they may read; not a member whose data is restricted (art. 18: storage only)."""
+    return actor is not None and not actor.is_restricted and can_read_post(actor, post)
 
 
 def can_moderate(actor: User | None) -> bool:
@@ -161,8 +161,7 @@ def visible_posts(actor: User | None) -> ColumnElement[bool]:
     mine = Post.author_id == actor.id if actor is not None else false()
     conditions = []
     if not is_admin(actor):
-        restricted = select(User.id).where(User.restricted_at.is_not(None))
-        conditions.append(or_(Post.author_id.is_(None), Post.author_id.not_in(restricted), mine))
+        conditions.append(or_(Post.author_id.is_(None), Post.author_id.not_in(_restricted()), mine))
     if not is_moderator(actor):
         published = and_(
             Post.hidden_at.is_(None), Post.deleted_at.is_(None), Post.pending_at.is_(None)
@@ -172,14 +171,18 @@ def visible_posts(actor: User | None) -> ColumnElement[bool]:
     return and_(true(), *conditions)
 
 
+def _restricted():
+    """The members whose data is restricted (art. 18), as a subquery."""
+    return select(User.id).where(User.restricted_at.is_not(None))
+
+
 def searchable_threads(actor: User | None) -> ColumnElement[bool]:
     """The threads whose title ACTOR may find by searching: those they may open, but not the
     titles masked while their author's data is restricted (`can_read_post_of`)."""
-    mine = Thread.author_id == actor.id if actor is not None else false()
     if is_admin(actor):
         return visible_threads(actor)
-    restricted = select(User.id).where(User.restricted_at.is_not(None))
-    readable = or_(Thread.author_id.is_(None), Thread.author_id.not_in(restricted), mine)
+    mine = Thread.author_id == actor.id if actor is not None else false()
+    readable = or_(Thread.author_id.is_(None), Thread.author_id.not_in(_restricted()), mine)
     return and_(visible_threads(actor), readable)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import snowballstemmer
@@ -57,7 +57,9 @@ def _stemmer():
     return _local.stemmer
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    """The Snowball French stem of a folded WORD (a forum's vocabulary is small: cached)."""
     return _stemmer().stemWord(word)
 
 

@@ -17,6 +17,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import Post, Thread, Topic, Trade, thread_trades
 from forum.models.base import utcnow
+from forum.services import posting
 
 ENTRIES = 50
 VISITOR = None  # a feed is what a visitor sees, whoever fetches it
@@ -47,12 +48,6 @@ def _latest(topic: Topic | None, trade: Trade | None) -> list[Post]:
             )
         )
     return list(db.session.scalars(query).unique())
-
-
-def _title(thread: Thread) -> str:
-    if policy.can_read_post_of(VISITOR, thread.author):
-        return thread.title
-    return _("Discussion masquée le temps de l'examen d'une contestation")
 
 
 def _content(post: Post) -> str:
@@ -88,7 +83,7 @@ def atom(*, topic: Topic | None = None, trade: Trade | None = None) -> bytes:
         entry = feed.add_entry(order="append")
         url = absolute_url("forum.post", post_id=post.id)
         entry.id(url)
-        entry.title(_title(post.thread))
+        entry.title(posting.title_for(VISITOR, post.thread))
         entry.link(href=url, rel="alternate", type="text/html")
         entry.author(name=post.author.username if post.author else _("Ancien membre"))
         entry.published(post.created_at)

@@ -37,6 +37,14 @@ TABLE_CELLS_MAX = 3_000
 # --- checks shared by the writes -----------------------------------------------------------
 
 
+def title_for(reader: User | None, thread: Thread) -> str:
+    """THREAD's title for READER: masked while its author's data is restricted (art. 18),
+    like their posts."""
+    if policy.can_read_post_of(reader, thread.author):
+        return thread.title
+    return _("Discussion masquée le temps de l'examen d'une contestation")
+
+
 def title_problem(title: str) -> str | None:
     if len(title) < TITLE_MIN:
         return _("Le titre doit faire au moins %(n)d caractères.", n=TITLE_MIN)

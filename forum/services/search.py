@@ -8,7 +8,7 @@ with an excerpt where the words found are marked.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from functools import cache
 
 from flask_babel import gettext as _
@@ -26,6 +26,7 @@ from forum.services import profiles, taxonomy
 MAX_QUERY = 200  # characters: a question, not a document
 MAX_WORDS = 12
 EXCERPT = 220  # characters around the first word found
+EXCERPT_SCAN = 20_000  # where to stop looking for it
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,8 @@ def _common(filters: Filters, thread, created_at, author_id) -> list:
         conditions.append(author_id == filters.author.id)
     if filters.since:
         conditions.append(created_at >= datetime.combine(filters.since, time.min, tzinfo=UTC))
-    if filters.until:
-        end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=UTC)
-        conditions.append(created_at < end)
+    if filters.until:  # the whole day (and no day after 9999-12-31 to compute)
+        conditions.append(created_at <= datetime.combine(filters.until, time.max, tzinfo=UTC))
     return conditions
 
 
@@ -297,11 +297,12 @@ def excerpt(text: str, words: list[str], size: int = EXCERPT) -> Markup:
     """A passage of TEXT around the first of WORDS found (any form of them), with every form
     found marked; the beginning of TEXT if none is."""
     wanted = {search_index.stem(word) for word in words}
-    spans = [
-        (found.start(), found.end())
-        for found in search_index.WORD.finditer(text)
-        if search_index.stem(search_index.fold(found.group())) in wanted
-    ]
+    spans: list[tuple[int, int]] = []
+    for found in search_index.WORD.finditer(text):
+        if found.start() > (spans[0][0] + size if spans else EXCERPT_SCAN):
+            break  # past the passage shown: a long post costs no more than a short one
+        if search_index.stem(search_index.fold(found.group())) in wanted:
+            spans.append((found.start(), found.end()))
     begin = max(0, spans[0][0] - size // 3) if spans else 0
     end = min(len(text), begin + size)
     if begin:  # start on a word

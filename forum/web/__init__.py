@@ -6,7 +6,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request, session
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
@@ -15,7 +14,7 @@ from flask_wtf import FlaskForm
 from forum import limits, policy
 from forum.errors import InvalidInput
 from forum.models import Device, Thread, User
-from forum.services import devices
+from forum.services import devices, posting
 
 
 def current_actor() -> User | None:
@@ -36,11 +35,8 @@ SECURITY_EVENTS = {
 
 
 def thread_title(thread: Thread) -> str:
-    """THREAD's title for this reader: masked while its author's data is restricted (art. 18),
-    like their posts."""
-    if policy.can_read_post_of(current_actor(), thread.author):
-        return thread.title
-    return _("Discussion masquée le temps de l'examen d'une contestation")
+    """THREAD's title for this reader (`posting.title_for`)."""
+    return posting.title_for(current_actor(), thread)
 
 
 def thread_slug(thread: Thread) -> str:

@@ -55,6 +55,23 @@ def test_upgrade_from_empty_matches_the_models(tmp_path, empty_database_url):
 
     assert differences == []
     assert {"users", "gdpr_consent_events", "alembic_version"} <= tables
+    # The search index is not in the models: it must be there all the same, on both engines.
+    with app.app_context(), db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            found = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE name LIKE '%search%'"
+            ).scalars()
+            expected = {
+                "post_search",
+                "thread_search",
+                "post_search_insert",
+                "thread_search_update",
+            }
+        else:
+            found = connection.exec_driver_sql("SELECT indexname FROM pg_indexes").scalars()
+            expected = {"ix_posts_search", "ix_threads_search"}
+        assert expected <= set(found)
+        db.engine.dispose()
 
 
 def test_every_migration_can_be_rolled_back(tmp_path, empty_database_url):

@@ -71,9 +71,13 @@ def test_a_post_that_is_hidden_leaves_the_bookmarks(app, client):
         moderation.hide_post(moderator, hidden, Grounds("Hors charte", "respect"))
 
     page = client.get("/me/bookmarks").get_data(as_text=True)
+    let_go = client.post(f"/p/{post_id}/bookmark")  # still kept: letting it go works
     again = client.post(f"/p/{post_id}/bookmark")
 
     assert "Bientôt masqué" not in page
+    assert let_go.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Bookmark)) == 0
     assert again.status_code in (403, 404)  # a post one may not read cannot be kept
 
 
@@ -93,3 +97,18 @@ def test_bookmarks_are_exported_and_erased_with_the_account(app_ctx, time_machin
 
     assert data["tables"]["bookmarks"][0]["post_id"] == post.id
     assert db.session.scalar(select(func.count()).select_from(Bookmark)) == 0
+
+
+def test_a_member_whose_data_is_restricted_keeps_no_new_bookmark(app_ctx):
+    """Art. 18: while restricted, nothing but storage: no new bookmark."""
+    import pytest as _pytest
+
+    from forum.errors import NotAllowed
+    from forum.services import bookmarks, restriction
+
+    member = make_user(username="gelee-signets")
+    post = make_post(body="Un message public.")
+    restriction.restrict(make_user(role=Role.ADMIN), username="gelee-signets", reason="Litige")
+
+    with _pytest.raises(NotAllowed):
+        bookmarks.toggle(member, post)

@@ -337,3 +337,31 @@ def test_the_topics_index_lists_every_topic_and_the_breadcrumb_leads_there(forum
     assert 'href="/topics/financement"' in index and 'href="/topics/deroulement-concours"' in index
     assert "1 discussion" in index
     assert 'href="/topics">Sujets</a>' in listing
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"until": "9999-12-31"},
+        {"since": "0001-01-01"},
+        {"topic": "finance\x00ment"},
+        {"trade": "\x00"},
+        {"author": "lea\x00"},
+    ],
+)
+def test_extreme_or_nul_filters_answer_without_error(forum, client, filters):
+    response = _search(client, "cpf", **filters)
+
+    assert response.status_code in (200, 400)
+
+
+def test_a_long_post_gives_its_excerpt_without_reading_it_all(forum, client):
+    """The excerpt stops reading past the passage it shows (a 50,000-character post)."""
+    from forum.services import search
+
+    text = "mot " * 12_000 + "financement final."
+    found_early = search.excerpt("financement " + text, ["financement"])
+
+    passage = search.excerpt(text, ["financement"])
+    assert "<mark>" not in passage and passage.startswith("mot mot") and len(passage) < 300
+    assert found_early.startswith("<mark>financement</mark>") and len(found_early) < 300

@@ -74,9 +74,15 @@ def page_link(endpoint: str, page: int) -> str:
     return _with_page(endpoint, page, **(request.view_args or {}))
 
 
+def query_arg(name: str, size: int = 1000) -> str:
+    """A query-string argument as text the database takes: no NUL (PostgreSQL refuses it),
+    and bounded."""
+    return request.args.get(name, "").replace("\x00", "")[:size]
+
+
 def _filter(kind: str) -> Trade | Topic | None:
     """The optional `?trade=` or `?topic=` filter of a list; unknown -> 404."""
-    slug = request.args.get(kind)
+    slug = query_arg(kind, 200)
     if not slug:
         return None
     item = taxonomy.get_trade(slug) if kind == "trade" else taxonomy.get_topic(slug)
@@ -90,7 +96,7 @@ def _filter(kind: str) -> Trade | Topic | None:
 def search():
     """Search titles and posts (`q`), with filters `topic`, `trade`, `author`, `since`,
     `until` (dates as 2026-03-31) and `page`; a French message next to a bad field."""
-    values = {name: request.args.get(name, "")[:1000] for name in SEARCH_FIELDS}
+    values = {name: query_arg(name) for name in SEARCH_FIELDS}
     results, errors = None, {}
     if any(values.values()):
         try:
@@ -153,14 +159,14 @@ def trades_index():
 def candidates():
     """The directory of candidates who chose to be in it, for signed-in members (not for
     visitors and search engines); filters `trade`, `region`, `edition`."""
-    values = {name: request.args.get(name, "")[:100] for name in ("trade", "region", "edition")}
+    values = {name: query_arg(name, 100) for name in ("trade", "region", "edition")}
     members, errors = None, {}
     try:
         members = directory.list_candidates(directory.parse_filters(**values), page=page_number())
     except InvalidInput as error:
         errors = error.errors
     except pagination.PageOutOfRange as out:
-        return redirect(url_for("forum.candidates", **values, page=out.last))
+        return redirect(_with_page("forum.candidates", out.last))
     return (
         render_template(
             "forum/candidates.html",
