@@ -89,7 +89,11 @@ def _settings() -> tuple[tuple[str, int], ...]:
         return ()
     config = current_app.config
     found = {key: days for key, days in config["GDPR_RETENTION"].items()}
-    found |= {key: value for key, value in config.items() if key.endswith("_DAYS")}
+    found |= {
+        key: value
+        for key, value in config.items()
+        if key.endswith("_DAYS") and isinstance(value, int)
+    }
     return tuple(sorted(found.items()))
 
 

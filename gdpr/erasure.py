@@ -11,6 +11,7 @@ as named hooks. A new table with personal data needs its annotations and nothing
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -42,6 +43,8 @@ from gdpr.models import (
     Tombstone,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 MIN_IDENTIFIER = 3  # shorter strings would match everywhere
 CONTENT_CHOICES = ("anonymise", "delete")
@@ -401,16 +404,19 @@ def _char_class(chars: list[str]) -> str:
     return "".join(body)
 
 
+def _like_literal(char: str) -> str:
+    return "\\" + char if char in "%_\\" else char
+
+
 def _worth_reading(session: Session, column: Column, keys: list[str], skeleton: Skeleton):
     variable, plain = _nets(skeleton)
-    likes = [
-        func.lower(column).like(
-            "%"
-            + "".join("_" if char in variable or not char.isascii() else char for char in key)
-            + "%"
+
+    def pattern(key: str) -> str:
+        return "".join(
+            "_" if char in variable or not char.isascii() else _like_literal(char) for char in key
         )
-        for key in keys
-    ]
+
+    likes = [func.lower(column).like(f"%{pattern(key)}%", escape="\\") for key in keys]
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         uncommon = column.op("GLOB")(f"*[^{plain}]*")
@@ -489,4 +495,6 @@ def checkpoint(session: Session) -> None:
     """SQLite keeps the former pages of what was erased in its write-ahead log until a
     checkpoint: fold it into the database (where secure_delete has zeroed them) and empty it."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+        busy, _log, _done = session.execute(sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+        if busy:  # a reader held the log: it is emptied at the next checkpoint
+            log.warning("the write-ahead log could not be emptied now (a reader holds it)")

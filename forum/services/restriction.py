@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 RESTRICTION_REASON_MAX = 500
 
 
-def list_restricted() -> list[User]:
+def list_restricted(actor: User) -> list[User]:
+    """The members whose data is restricted now: for an admin."""
+    policy.require(policy.is_admin(actor))
     return list(db.session.scalars(select(User).where(User.restricted_at.is_not(None))))
 
 

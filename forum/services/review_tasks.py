@@ -162,7 +162,9 @@ def replace_residue(actor: User, task: ReviewTask) -> int:
     return closed
 
 
-MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"\n]*\")?\)")
+# Neither part may hold its own opening bracket: each try stops at the next one, so matching
+# stays linear on hostile text ("[[[[…", "[a](" repeated).
+MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]*\")?\)")
 AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]*|[^<>\s@]+@[^<>\s]+)>")
 
 

@@ -245,3 +245,21 @@ def test_the_last_mail_reaches_a_real_mail_server(app_factory, time_machine):
 
     assert recorder.envelopes[-1].rcpt_tos == ["lucie@exemple.fr"]
     assert len(recorder.envelopes) == count_after_erasure  # no last mail for the purge
+
+
+def test_replacing_in_hostile_text_stays_linear():
+    """Brackets by the thousand (a post at its maximum length) are rewritten at once."""
+    hostile = "[" * 50_000 + "[a](" * 5_000 + " Mathilde Tournesol"
+
+    assert review_tasks.scrub(hostile, [MEMBER["display_name"]]).endswith(" Ancien membre")
+
+
+def test_a_percent_or_backslash_in_an_identifier_is_searched_literally(app_ctx):
+    """The database prefilter escapes LIKE's own characters (PostgreSQL reads "\\" as one)."""
+    reply = posting.reply(make_user(), make_thread(), body="Écrire à zo%e\\ma@exemple.fr demain.")
+    decoy = posting.reply(make_user(), make_thread(), body="Écrire à zoXe_ma@exemple.fr demain.")
+
+    found = gdpr_erasure.scan(db.session, [Post.__table__], ["zo%e\\ma@exemple.fr"])
+
+    rows = {int(key) for _table, column, key in found if column == "source"}
+    assert reply.id in rows and decoy.id not in rows

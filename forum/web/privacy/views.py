@@ -414,7 +414,7 @@ def restrictions():
         render_template(
             "privacy/restrictions.html",
             form=form,
-            members=restriction.list_restricted(),
+            members=restriction.list_restricted(current_actor()),
             action_form=ActionForm(),
         ),
         status,
