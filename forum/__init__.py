@@ -21,7 +21,7 @@ import config as settings
 from forum import charter, cli, jobs, labels, markup, policy, search_index
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
-from forum.services import accounts, bookmarks, exports, moderation, notifications
+from forum.services import accounts, bookmarks, exports, moderation, notifications, reading
 from forum.web import (
     SECURITY_EVENTS,
     account,
@@ -115,6 +115,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["statement"] = charter.statement
     app.jinja_env.globals["unread_notifications"] = notifications.count_unread
     app.jinja_env.globals["bookmarked"] = bookmarks.kept_ids
+    app.jinja_env.globals["new_posts"] = lambda threads: reading.with_new_posts(
+        current_actor(), threads
+    )
     app.jinja_env.globals["moderation_waiting"] = moderation.waiting
     return app
 
@@ -136,6 +139,7 @@ def _init_extensions(app: Flask) -> None:
     jobs.init_app(app)
     jobs.register("build_export", exports.build_export)
     jobs.register("deliver_mail", accounts.deliver_mail)
+    jobs.register("send_digests", notifications.send_digests)
 
 
 @event.listens_for(Engine, "connect")

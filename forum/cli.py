@@ -66,6 +66,16 @@ def jobs_worker(burst: bool) -> None:
     Worker([jobs.queue()], connection=jobs.queue().connection).work(burst=burst)
 
 
+@jobs_cli.command("digest")
+def jobs_digest() -> None:
+    """Mail the daily digest of their notices to the members who chose it (run once a day)."""
+    if current_app.config["REDIS_URL"]:
+        jobs.enqueue("send_digests")
+        click.echo("Digest queued for the workers.")
+    else:
+        click.echo(f"Digests sent: {jobs.enqueue('send_digests')}.")
+
+
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo data into an empty database (does nothing otherwise)."""

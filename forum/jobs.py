@@ -38,13 +38,13 @@ def _known(name: str) -> None:
         raise KeyError(f"unknown job {name!r}")
 
 
-def enqueue(name: str, **arguments: Any) -> None:
-    """Run job NAME now (no Redis) or hand it to the RQ workers (REDIS_URL set)."""
+def enqueue(name: str, **arguments: Any) -> Any:
+    """Run job NAME now (no Redis: its result) or hand it to the RQ workers (REDIS_URL set)."""
     _known(name)
     if current_app.config["REDIS_URL"]:
         queue().enqueue("forum.jobs.run", name, arguments, job_timeout=600)
-    else:
-        run(name, arguments)
+        return None
+    return run(name, arguments)
 
 
 def later(name: str, **arguments: Any) -> None:

@@ -45,6 +45,14 @@ REQUEST_OUTCOMES = {
     "restricted": _l("traitement limité"),
     "restriction lifted": _l("limitation levée"),
 }
+# What became of a report, as its author is told (never who decided).
+REPORT_OUTCOMES = {
+    "hidden": _l("le message a été masqué"),
+    "deleted": _l("le message a été supprimé"),
+    "edited": _l("le message a été modifié par la modération"),
+    "redacted": _l("un passage du message a été retiré"),
+    "dismissed": _l("la modération n'a pas retenu de manquement à la charte"),
+}
 # Each table, as the last mail of an erasure and the certificate name it.
 TABLES = {
     "slug_redirects": _l("anciennes adresses de discussions"),
@@ -52,6 +60,11 @@ TABLES = {
     "trade_groups": _l("familles de métiers"),
     "users": _l("compte"),
     "bookmarks": _l("signets"),
+    "follows": _l("discussions, sujets et métiers suivis"),
+    "reactions": _l("réactions aux messages"),
+    "read_marks": _l("suivi de lecture des discussions"),
+    "thread_solutions": _l("solutions des discussions"),
+    "notice_settings": _l("préférences de notification"),
     "devices": _l("appareils connectés"),
     "login_events": _l("historique des connexions"),
     "moderation_actions": _l("décisions de modération"),
@@ -128,6 +141,7 @@ PURPOSES = {
     "attribution": _l("signature des contenus"),
     "authentication": _l("authentification"),
     "bookmarks": _l("signets"),
+    "unread tracking": _l("suivi des messages non lus"),
     "handling data-subject requests": _l("traitement des demandes sur vos données"),
     "identification of content authors (LCEN, décret 2021-1362)": _l(
         "identification des auteurs de contenus (LCEN, décret 2021-1362)"

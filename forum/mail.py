@@ -19,8 +19,11 @@ from gdpr import files
 log = logging.getLogger(__name__)
 
 
-def compose(to: str, subject: str, text: str) -> EmailMessage:
-    """Build a plain-text French message (UTF-8) from the configured sender."""
+def compose(
+    to: str, subject: str, text: str, *, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """Build a plain-text French message (UTF-8) from the configured sender, with HEADERS
+    (List-Unsubscribe…) besides the usual ones."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
@@ -28,6 +31,8 @@ def compose(to: str, subject: str, text: str) -> EmailMessage:
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="etabli.invalid")
     message["Auto-Submitted"] = "auto-generated"
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     return message
 
@@ -63,7 +68,7 @@ def render(template: str, *, locale: str | None = None, **context: object) -> tu
     return subject.strip(), body.strip() + "\n"
 
 
-def transmit(to: str, subject: str, body: str) -> bool:
+def transmit(to: str, subject: str, body: str, *, headers: dict[str, str] | None = None) -> bool:
     """Send a rendered message now; False if it failed. Pages never call this: they queue
     their mail (`accounts.notify`), so no request waits on a mail server.
 
@@ -71,7 +76,7 @@ def transmit(to: str, subject: str, body: str) -> bool:
     (without the address) and every mail the forum sends can be asked for again.
     """
     try:
-        deliver(compose(to, subject, body))
+        deliver(compose(to, subject, body, headers=headers))
     except (OSError, smtplib.SMTPException) as error:
         log.error("mail not sent: %s", type(error).__name__)  # no address, no subject
         return False

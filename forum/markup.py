@@ -6,10 +6,13 @@ Rendered once at write time; the source is kept for edits.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
+from urllib.parse import quote
 
 import bleach
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ALLOWED_TAGS = frozenset(
     {
@@ -19,6 +22,9 @@ ALLOWED_TAGS = frozenset(
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
+MENTION_CLASS = "mention"
+# `@name` where a username may stand (not inside an address like a@b.fr or a path /@x).
+MENTION = re.compile(r"(?<![\w@.+/-])@([^\W_][\w-]{2,29})")
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 # Authors' headings sit below the page's own h1/h2.
@@ -78,12 +84,91 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     # No style attribute: the CSP forbids inline styles (table alignment is dropped).
     if tag == "a" and name == "rel":
         return value == LINK_REL
+    if tag == "a" and name == "class":
+        return value == MENTION_CLASS
     return name in ALLOWED_ATTRIBUTES.get(tag, ())
 
 
-def render(source: str) -> str:
-    """Safe HTML for a post or a bio written in Markdown."""
-    return _cleaner().clean(_parser().render(source))
+# A function from the `@names` of a text to the usernames of the members they name.
+Members = Callable[[set[str]], dict[str, str]]
+
+
+def render(source: str, members: Members | None = None) -> str:
+    """Safe HTML for a post or a bio written in Markdown; with MEMBERS, each `@name` of a
+    member (not in code, not in a link) becomes a link to their profile."""
+    if members is None:
+        return _cleaner().clean(_parser().render(source))
+    parser, env = _parser(), {}
+    tokens = parser.parse(source, env)
+    found = {match.group(1) for _, text, _ in _texts(tokens) for match in _matches(text)}
+    usernames = members(found) if found else {}
+    if usernames:
+        for inline in {id(line): line for line, _, _ in _texts(tokens)}.values():
+            children, links = [], 0
+            for child in inline.children or ():
+                links += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+                linkable = child.type == "text" and not links
+                children.extend(_with_links(child, usernames) if linkable else (child,))
+            inline.children = children
+    return _cleaner().clean(parser.renderer.render(tokens, parser.options, env))
+
+
+def mentions(source: str) -> set[str]:
+    """The `@names` of SOURCE that tell someone: not in code, links or quotations."""
+    tokens = _parser().parse(source, {})
+    return {
+        match.group(1)
+        for _, text, quoted in _texts(tokens)
+        if not quoted
+        for match in _matches(text)
+    }
+
+
+def _matches(text: Token) -> Iterator[re.Match[str]]:
+    return MENTION.finditer(text.content)
+
+
+def _texts(tokens: list[Token]) -> Iterator[tuple[Token, Token, bool]]:
+    """The plain text tokens of TOKENS outside links, each with its line and whether it is
+    in a quotation. Code (inline or block) is not text: it is never searched."""
+    quotes = 0
+    for token in tokens:
+        if token.type == "blockquote_open":
+            quotes += 1
+        elif token.type == "blockquote_close":
+            quotes -= 1
+        elif token.type == "inline":
+            links = 0
+            for child in token.children or ():
+                if child.type == "link_open":
+                    links += 1
+                elif child.type == "link_close":
+                    links -= 1
+                elif child.type == "text" and not links:
+                    yield token, child, quotes > 0
+
+
+def _with_links(child: Token, usernames: dict[str, str]) -> Iterable[Token]:
+    """CHILD, a text, or its text and links to the profiles of the members it names."""
+    pieces: list[Token] = []
+    start = 0
+    for match in _matches(child):
+        username = usernames.get(match.group(1))
+        if username is None:
+            continue
+        pieces.append(_text(child.content[start : match.start()]))
+        opening = Token("link_open", "a", 1, attrs={"href": f"/u/{quote(username)}"})
+        opening.attrSet("class", MENTION_CLASS)
+        pieces += [opening, _text(match.group(0)), Token("link_close", "a", -1)]
+        start = match.end()
+    if not pieces:
+        return (child,)
+    pieces.append(_text(child.content[start:]))
+    return pieces
+
+
+def _text(content: str) -> Token:
+    return Token("text", "", 0, content=content)
 
 
 BLOCKQUOTE_TAG = re.compile(r"<(/?)blockquote>")

@@ -93,6 +93,42 @@ def can_bookmark(actor: User | None, post: Post) -> bool:
     return actor is not None and not actor.is_restricted and can_read_post(actor, post)
 
 
+def can_follow(actor: User | None) -> bool:
+    """Following threads, topics and trades, choosing one's notices: a confirmed account
+    whose data is not restricted (a suspended member still reads)."""
+    return actor is not None and actor.is_verified and not actor.is_restricted
+
+
+def is_told(member: User) -> bool:
+    """Whether MEMBER is sent notices of the forum's activity: not an unconfirmed account, not
+    one whose data is restricted (art. 18: storage only)."""
+    return can_follow(member)
+
+
+def can_react(actor: User | None, post: Post) -> bool:
+    """« Merci », « Utile »: a member, on someone else's published post they may read."""
+    return (
+        is_member(actor)
+        and actor.id != post.author_id
+        and can_read_post(None, post)
+        and can_read_post(actor, post)
+    )
+
+
+def can_choose_solution(actor: User | None, thread: Thread) -> bool:
+    """Who says which reply answered the thread: its author (a member) or a moderator."""
+    return is_moderator(actor) or (is_member(actor) and actor.id == thread.author_id)
+
+
+def can_mark_solution(actor: User | None, thread: Thread, post: Post) -> bool:
+    """A published reply of the thread, that every reader may read, can be its solution."""
+    return (
+        can_choose_solution(actor, thread)
+        and post.thread_id == thread.id
+        and can_read_post(None, post)
+    )
+
+
 def can_moderate(actor: User | None) -> bool:
     """Reports, the queue, the log and every moderation action: moderators and admins only."""
     return is_moderator(actor)

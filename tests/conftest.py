@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
@@ -48,6 +49,7 @@ TEST_CONFIG = {
     "ARGON2_PARALLELISM": 1,
 }
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 _schema_ready = False
 
 
@@ -206,3 +208,14 @@ class Outbox:
 @pytest.fixture
 def outbox(app: Flask) -> Outbox:
     return Outbox(Path(app.config["MAIL_OUTBOX"]))
+
+
+@pytest.fixture
+def redis_url():
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip("no Redis on this machine")
+    return REDIS_URL

@@ -4,7 +4,18 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Post, PostRevision, Report, Role, Thread, User
+from forum.models import (
+    Follow,
+    Notification,
+    Post,
+    PostRevision,
+    Reaction,
+    Report,
+    Role,
+    Thread,
+    ThreadSolution,
+    User,
+)
 from forum.services import accounts, demo, posting
 from tests.conftest import METADATAS, _create_schema, _empty_tables, make_app
 
@@ -43,6 +54,16 @@ def test_the_demo_is_a_lively_forum(loaded):
     assert _count(PostRevision) > 50
     topics_used = db.session.scalar(select(func.count(func.distinct(Thread.topic_id))))
     assert topics_used == 11
+
+
+def test_the_demo_shows_reactions_solved_questions_follows_and_notices(loaded):
+    solved = db.session.scalars(select(Thread).join(ThreadSolution)).all()
+
+    assert _count(Reaction) > 100
+    assert len(solved) > 10 and all(thread.is_solved for thread in solved)
+    assert _count(select(Follow).where(Follow.topic_id.is_not(None)).subquery()) >= 10
+    kinds = set(db.session.scalars(select(Notification.kind)))
+    assert {"reply", "reaction", "solution"} <= kinds
 
 
 def test_the_demo_has_pinned_charter_and_financing_faq(loaded):

@@ -2,6 +2,7 @@
 
 from forum.models.access import PersonalDataAccess
 from forum.models.bookmarks import Bookmark
+from forum.models.community import Follow, NoticeSetting, Reaction, ReadMark, ThreadSolution
 from forum.models.moderation import (
     Appeal,
     ModerationAction,
@@ -18,6 +19,11 @@ __all__ = [
     "Appeal",
     "Bookmark",
     "Device",
+    "Follow",
+    "NoticeSetting",
+    "ReadMark",
+    "Reaction",
+    "ThreadSolution",
     "Notification",
     "ThreadRedirect",
     "ModerationAction",

@@ -13,12 +13,15 @@ from gdpr.annotations import not_personal, personal
 
 if TYPE_CHECKING:
     from forum.models.moderation import ModerationAction
+    from forum.models.threads import Post, Thread
 
 NOTICE = personal("content", purpose="notification", basis="contract", retention="notification")
 
 
 class Notification(Base):
-    """One thing the member is told. Moderation notices point at their log entry."""
+    """One thing the member is told. Moderation notices point at their log entry; the others
+    at the post (a reply, a mention…) or the thread (a new thread) they are about. Notices of
+    the same kind about the same thing are grouped while unread (`count`)."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -32,10 +35,23 @@ class Notification(Base):
     action_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderation_actions.id"), index=True, info=not_personal()
     )
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True, info=NOTICE
+    )
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), index=True, info=NOTICE
+    )
+    # What became of a report ("hidden", "dismissed"…), or the reaction given.
+    detail: Mapped[str | None] = mapped_column(String(20), info=NOTICE)
+    count: Mapped[int] = mapped_column(default=1, server_default="1", info=NOTICE)
     created_at: Mapped[datetime] = mapped_column(info=NOTICE)
     read_at: Mapped[datetime | None] = mapped_column(info=NOTICE)
+    # Sent by e-mail (at once, or in a daily digest): never twice.
+    emailed_at: Mapped[datetime | None] = mapped_column(info=NOTICE)
 
     action: Mapped[ModerationAction | None] = relationship()
+    post: Mapped[Post | None] = relationship()
+    thread: Mapped[Thread | None] = relationship()
 
     @property
     def is_unread(self) -> bool:

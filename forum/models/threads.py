@@ -15,6 +15,7 @@ from forum.models.taxonomy import Topic, Trade
 from gdpr.annotations import Erase, not_personal, personal
 
 if TYPE_CHECKING:
+    from forum.models.community import ThreadSolution
     from forum.models.users import User
 
 NOT_PERSONAL = not_personal()
@@ -122,10 +123,22 @@ class Thread(Base):
     trades: Mapped[list[Trade]] = relationship(secondary=thread_trades, order_by=Trade.name)
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
+    # The reply marked as the answer (see forum/services/solutions.py).
+    solution: Mapped[ThreadSolution | None] = relationship(viewonly=True)
 
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    @property
+    def is_solved(self) -> bool:
+        """Its solution is in it and published (`posting.is_solved` for lists)."""
+        post = self.solution.post if self.solution is not None else None
+        return (
+            post is not None
+            and post.thread_id == self.id
+            and not (post.is_hidden or post.is_deleted or post.is_pending)
+        )
 
     @property
     def is_pending(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, false
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from forum.models.base import Base, utcnow
@@ -62,6 +62,7 @@ PROFILE = personal("profile", purpose="member profile", basis="consent", retenti
 PROFILE_RENDERED = personal(
     "profile", purpose="member profile", basis="consent", retention="account", export=False
 )
+NOTIFYING = personal("preference", purpose="notification", basis="contract", retention="account")
 VISIBILITY = personal(
     "preference", purpose="optional purposes chosen", basis="consent", retention="account"
 )
@@ -159,6 +160,15 @@ class User(Base):
     in_directory: Mapped[bool] = mapped_column(
         default=False, server_default=false(), info=VISIBILITY
     )
+    # How notices reach the member: e-mails one by one, or one a day (digest); whether posting
+    # in a thread follows it; everything older than `all_read_at` counts as read.
+    email_digest: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), info=NOTIFYING
+    )
+    follow_on_post: Mapped[bool] = mapped_column(
+        default=True, server_default=true(), info=NOTIFYING
+    )
+    all_read_at: Mapped[datetime | None] = mapped_column(info=NOTIFYING)
 
     trades: Mapped[list[Trade]] = relationship(secondary=user_trades, order_by=Trade.name)
 

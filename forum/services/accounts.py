@@ -107,8 +107,37 @@ def notify(user: User, template: str, *, locale: str | None = None, **context: o
 def queue_mail(to: str | None, template: str, *, locale: str | None, **context: object) -> None:
     """Render a mail to TO and queue its delivery, sealed; TO None does the same work for
     nobody. Prefer `notify`, unless the account is about to go (the last mail of an erasure)."""
+    queue_sealed(_seal(to, template, locale=locale, **context))
+
+
+def seal_mail(
+    user: User, template: str, *, headers: dict[str, str] | None = None, **context: object
+) -> str:
+    """The mail `notify` would send USER, rendered and sealed, to queue later (`queue_sealed`)."""
+    return _seal(
+        email_of(user),
+        template,
+        locale=user.locale,
+        headers=headers,
+        username=user.username,
+        **context,
+    )
+
+
+def _seal(
+    to: str | None,
+    template: str,
+    *,
+    locale: str | None,
+    headers: dict[str, str] | None = None,
+    **context: object,
+) -> str:
     subject, body = mail.render(template, locale=locale, **context)
-    sealed = vault().encrypt(json.dumps({"to": to, "subject": subject, "body": body}))
+    message = {"to": to, "subject": subject, "body": body, "headers": headers or {}}
+    return vault().encrypt(json.dumps(message))
+
+
+def queue_sealed(sealed: str) -> None:
     jobs.later("deliver_mail", sealed=sealed)  # the queue holds no address in clear
 
 
@@ -117,7 +146,9 @@ def deliver_mail(*, sealed: str) -> bool:
     message = json.loads(vault().decrypt(sealed))
     if message["to"] is None:
         return False
-    return mail.transmit(message["to"], message["subject"], message["body"])
+    return mail.transmit(
+        message["to"], message["subject"], message["body"], headers=message.get("headers")
+    )
 
 
 def get_user(user_id: int) -> User | None:

@@ -18,10 +18,20 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from forum import policy
 from forum.extensions import db
 from forum.models import Post, PostRevision, Role, Thread, User
 from forum.models.base import utcnow
-from forum.services import accounts, moderation, posting, profiles, taxonomy
+from forum.services import (
+    accounts,
+    follows,
+    moderation,
+    posting,
+    profiles,
+    reactions,
+    solutions,
+    taxonomy,
+)
 
 CONTENT = Path(__file__).resolve().parent.parent / "data" / "demo_content.json"
 SEED = 2026
@@ -186,6 +196,26 @@ class _Writer:
                 author = self.rng.choice(candidates or self.members)
                 self._thread(author, data, topic, replies=self._reply_count())
         self._reports()
+        self._community()
+
+    def _community(self) -> None:
+        """Reactions, solved questions and follows, as members leave them."""
+        rng = self.rng
+        for thread in db.session.scalars(select(Thread).order_by(Thread.id)).all():
+            replies = db.session.scalars(
+                select(Post)
+                .where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+                .order_by(Post.id)
+            ).all()[1:]
+            for post in rng.sample(list(replies), min(len(replies), 3)):
+                for reader in rng.sample(self.members, rng.randint(0, 4)):
+                    if policy.can_react(reader, post):
+                        reactions.toggle(reader, post, rng.choice(list(reactions.KINDS)))
+            if replies and "?" in thread.title and thread.author and rng.random() < 0.5:
+                solutions.set_solution(thread.author, thread, rng.choice(list(replies[:4])))
+        topics = taxonomy.list_topics()
+        for member in rng.sample(self.members, 15):
+            follows.set_following(member, rng.choice(topics), True)
 
     def _reports(self) -> None:
         """A few open reports, so that the moderators' queue has something in it."""

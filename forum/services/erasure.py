@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from forum import mail, markup, search_index, slugs, tokens, usernames
+from forum import mail, search_index, slugs, tokens, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
@@ -335,7 +335,7 @@ def _rewrite_mentions(session, subject: gdpr_erasure.Subject, choice: str) -> in
     changed = 0
     for post in session.scalars(select(Post).where(func.lower(Post.source).like(needle))):
         post.source = pattern.sub(FORMER_MEMBER_MENTION, post.source)
-        post.html = markup.render(post.source) if post.source else ""
+        post.html = posting.render_post(post.source) if post.source else ""
         changed += 1
     query = select(PostRevision).where(func.lower(PostRevision.source).like(needle))
     for revision in session.scalars(query):
@@ -361,7 +361,7 @@ def _drop_quoted_text(session, subject: gdpr_erasure.Subject, choice: str) -> in
     quoting = select(Post).where(Post.quoted_post_id.in_(_their_posts(subject)))
     for post in session.scalars(quoting).all():
         post.source = QUOTED_BLOCK.sub(placeholder, post.source, count=1)
-        post.html = markup.render(post.source)
+        post.html = posting.render_post(post.source)
         for revision in session.scalars(
             select(PostRevision).where(PostRevision.post_id == post.id)
         ):

@@ -19,7 +19,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import ModerationAction, Notification, Post, PostRevision, User
 from forum.models.base import utcnow
-from forum.services import accounts, subject_requests
+from forum.services import accounts, notifications, subject_requests
 from gdpr import consent, export, legal_hold
 from gdpr import requests as gdpr_requests
 from gdpr.annotations import of
@@ -192,12 +192,21 @@ def _decisions(user: User) -> list[dict[str, Any]]:
     return found
 
 
+def _notice_text(notice: Notification) -> str:
+    """What the notice was about, naming nobody else (the decision's statement, or its kind)."""
+    if notice.action:
+        return str(charter.statement(notice.action).what)
+    kind = notifications.KINDS.get(notice.kind)
+    return str(kind.label) if kind else notice.kind
+
+
 def _notifications(user: User) -> list[dict[str, Any]]:
     query = select(Notification).where(Notification.user_id == user.id)
     return [
         {
             "kind": notice.kind,
-            "text": str(charter.statement(notice.action).what) if notice.action else notice.kind,
+            "text": _notice_text(notice),
+            "count": notice.count,
             "created_at": notice.created_at,
             "read_at": notice.read_at,
         }

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from forum import charter, markup, policy, slugs
+from forum import charter, policy, slugs
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.links import absolute_url
@@ -32,7 +32,7 @@ from forum.models import (
     User,
 )
 from forum.models.base import utcnow
-from forum.services import accounts, posting
+from forum.services import accounts, notifications, posting
 
 REASON_MAX = 500  # what a placeholder shows in full (hidden_reason, moderation_note)
 COMMENT_MAX = 1_000
@@ -246,11 +246,14 @@ def count_open_reports() -> int:
 
 
 def _resolve_reports(post: Post, resolution: str) -> int:
-    return db.session.execute(
-        update(Report)
-        .where(Report.post_id == post.id, Report.resolved_at.is_(None))
-        .values(resolved_at=utcnow(), resolution=resolution)
+    """Close POST's open reports; their authors are told what became of them."""
+    open_reports = (Report.post_id == post.id, Report.resolved_at.is_(None))
+    reporters = db.session.scalars(select(Report.reporter_id).where(*open_reports)).all()
+    closed = db.session.execute(
+        update(Report).where(*open_reports).values(resolved_at=utcnow(), resolution=resolution)
     ).rowcount
+    notifications.report_handled(post, reporters, resolution)
+    return closed
 
 
 def dismiss_reports(actor: User, post: Post, grounds: Grounds) -> int:
@@ -355,7 +358,7 @@ def redact(actor: User, post: Post, *, passage: str, grounds: Grounds) -> Post:
     if problem:
         raise problem
     post.source = post.source.replace(passage, REDACTED)
-    post.html = markup.render(post.source)
+    post.html = posting.render_post(post.source)
     db.session.execute(
         delete(PostRevision).where(
             PostRevision.post_id == post.id, PostRevision.source.contains(passage, autoescape=True)
@@ -438,6 +441,10 @@ def approve_post(actor: User, post: Post, grounds: Grounds) -> Post:
     grounds = _grounds("approve_post", grounds, post=post)
     _claim(post, pending_at=None)
     _publish(post)
+    if posting.first_post_id(post.thread) == post.id:
+        notifications.thread_published(post.thread, post)
+    else:
+        notifications.post_published(post)
     _commit_and_tell(_log(actor, post.author_id, "approve_post", f"post:{post.id}", grounds))
     return post
 

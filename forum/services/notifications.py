@@ -1,45 +1,435 @@
-"""The member's notifications: what they are told, read or not."""
+"""The member's notifications: what they are told, read or not, on the site and by e-mail.
+
+Who is told of what: replies in the threads they follow, `@mentions`, quotes of their posts,
+reactions to them (grouped), a reply of theirs chosen as the solution, new threads in the
+topics and trades they follow, what became of a report they made, and moderation decisions
+about them. Each kind but the last has a setting: not at all, on the site, or also by e-mail
+— e-mail only with the member's consent (`notify_by_email`), one by one or in a daily digest.
+
+Notices are written in the transaction of what they tell; the e-mails leave once it commits.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from forum import pagination
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, event, exists, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from forum import pagination, policy, tokens
 from forum.extensions import db
-from forum.models import ModerationAction, Notification, User
+from forum.links import absolute_url
+from forum.models import (
+    ModerationAction,
+    NoticeSetting,
+    Notification,
+    Post,
+    Thread,
+    User,
+)
 from forum.models.base import utcnow
+from forum.services import accounts, follows
+
+OFF, WEB, EMAIL = "off", "web", "email"
+CHANNELS = {
+    OFF: _l("Ne pas me prévenir"),
+    WEB: _l("Sur le site"),
+    EMAIL: _l("Sur le site et par e-mail"),
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: object
+    default: str
+
+
+KINDS = {
+    "reply": Kind(_l("Réponses dans les discussions que je suis"), EMAIL),
+    "mention": Kind(_l("Mentions de mon nom (@pseudo)"), EMAIL),
+    "quote": Kind(_l("Citations de mes messages"), EMAIL),
+    "reaction": Kind(_l("Réactions à mes messages (« Merci », « Utile »)"), WEB),
+    "solution": Kind(_l("Ma réponse choisie comme solution"), EMAIL),
+    "new_thread": Kind(_l("Nouvelles discussions dans les sujets et métiers que je suis"), WEB),
+    "report_outcome": Kind(_l("Suite donnée à mes signalements"), WEB),
+}
+MODERATION = "moderation"  # a statement of reasons: always told, mailed with the consent
+UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # an unsubscribe link works for more than a year
+DIGEST_WINDOW = timedelta(days=7)  # a digest never tells of older notices
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def settings_of(user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """The channel of KIND for each of USER_IDS (its default where they chose nothing)."""
+    ids = list(user_ids)
+    chosen = dict(
+        db.session.execute(
+            select(NoticeSetting.user_id, NoticeSetting.channel).where(
+                NoticeSetting.user_id.in_(ids), NoticeSetting.kind == kind
+            )
+        ).all()
+    )
+    return {user_id: chosen.get(user_id, KINDS[kind].default) for user_id in ids}
+
+
+def settings_for(actor: User) -> dict[str, str]:
+    """ACTOR's channel for every kind, for the settings form."""
+    chosen = dict(
+        db.session.execute(
+            select(NoticeSetting.kind, NoticeSetting.channel).where(
+                NoticeSetting.user_id == actor.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, spec.default) for kind, spec in KINDS.items()}
+
+
+def save_settings(
+    actor: User, channels: dict[str, str], *, digest: bool, follow_on_post: bool
+) -> None:
+    """Keep ACTOR's choices (unknown kinds and channels are ignored: the form offers none)."""
+    policy.require(policy.can_follow(actor))
+    current = {
+        row.kind: row
+        for row in db.session.scalars(
+            select(NoticeSetting).where(NoticeSetting.user_id == actor.id)
+        )
+    }
+    for kind, channel in channels.items():
+        if kind not in KINDS or channel not in CHANNELS:
+            continue
+        if kind in current:
+            current[kind].channel = channel
+        else:
+            db.session.add(NoticeSetting(user_id=actor.id, kind=kind, channel=channel))
+    actor.email_digest = digest
+    actor.follow_on_post = follow_on_post
+    db.session.commit()
+
+
+# --- telling -------------------------------------------------------------------------------
+
+
+def _recipients(ids: Select | Iterable[int], *, besides: Iterable[int | None] = ()) -> list[User]:
+    """The members among IDS who are told (`policy.is_told`), except BESIDES."""
+    left_out = {member_id for member_id in besides if member_id}
+    query = select(User).where(
+        User.id.in_(ids if isinstance(ids, Select) else list(ids)),
+        User.email_verified_at.is_not(None),
+        User.restricted_at.is_(None),
+    )
+    return [user for user in db.session.scalars(query) if user.id not in left_out]
+
+
+def tell(
+    members: Sequence[User],
+    kind: str,
+    *,
+    post: Post | None = None,
+    thread: Thread | None = None,
+    detail: str | None = None,
+    grouped: bool = False,
+) -> list[Notification]:
+    """Tell MEMBERS of KIND about POST or THREAD, as each chose; GROUPED: a notice still
+    unread about the same thing counts one more instead of a new notice. No commit; the
+    e-mails of the new notices leave once the transaction commits."""
+    channels = settings_of((member.id for member in members), kind)
+    told = [member for member in members if channels[member.id] != OFF and policy.is_told(member)]
+    if not told:
+        return []
+    now = utcnow()
+    bumped: set[int] = set()
+    if grouped:
+        same = and_(
+            Notification.user_id.in_([member.id for member in told]),
+            Notification.kind == kind,
+            Notification.read_at.is_(None),
+            Notification.post_id == post.id
+            if post is not None and thread is None
+            else Notification.thread_id == thread.id,
+        )
+        bumped = set(db.session.scalars(select(Notification.user_id).where(same)))
+        if bumped:
+            db.session.execute(
+                update(Notification)
+                .where(same)
+                .values(count=Notification.count + 1, created_at=now)
+                .execution_options(synchronize_session=False)
+            )
+    created = []
+    for member in told:
+        if member.id in bumped:
+            continue
+        notice = Notification(
+            user_id=member.id,
+            kind=kind,
+            post_id=post.id if post is not None else None,
+            thread_id=thread.id if thread is not None else None,
+            detail=detail,
+            created_at=now,
+        )
+        db.session.add(notice)
+        created.append(notice)
+        if channels[member.id] == EMAIL and member.notify_by_email and not member.email_digest:
+            notice.emailed_at = now
+            _mail_after_commit(member, [_describe(notice, post=post, thread=thread)])
+    return created
+
+
+def post_published(post: Post) -> None:
+    """A reply is published (at once, or approved): its author follows the thread, and the
+    members it names, the author it quotes and the thread's followers are told, once each."""
+    author = post.author
+    if author is not None:
+        follows.follow_on_post(author, post.thread)
+    already: set[int] = {post.author_id} if post.author_id else set()
+    mentioned = [user for user in mentioned_in(post) if user.id not in already]
+    tell(mentioned, "mention", post=post)
+    already |= {user.id for user in mentioned}
+    quoted = post.quoted_post
+    if quoted is not None and quoted.author_id and quoted.author_id not in already:
+        tell(_recipients([quoted.author_id]), "quote", post=post)
+        already.add(quoted.author_id)
+    followers = _recipients(follows.followers_of_thread(post.thread), besides=already)
+    tell(followers, "reply", post=post, thread=post.thread, grouped=True)
+
+
+def thread_published(thread: Thread, first: Post) -> None:
+    """A thread is published: its author follows it; the members its first post names and
+    those who follow its topic or one of its trades are told."""
+    if first.author is not None:
+        follows.follow_on_post(first.author, thread)
+    already: set[int] = {thread.author_id} if thread.author_id else set()
+    mentioned = [user for user in mentioned_in(first) if user.id not in already]
+    tell(mentioned, "mention", post=first)
+    already |= {user.id for user in mentioned}
+    tell(
+        _recipients(follows.followers_of_place(thread), besides=already),
+        "new_thread",
+        thread=thread,
+    )
+
+
+def mentioned_in(post: Post, *, before: str | None = None) -> list[User]:
+    """The members POST names, but not those its former text BEFORE named already."""
+    from forum.services import posting  # posting tells through this module
+
+    named = posting.mentioned(post.source)
+    if before is not None:
+        known = {user.id for user in posting.mentioned(before)}
+        named = [user for user in named if user.id not in known]
+    return [user for user in named if user.id != post.author_id]
+
+
+def report_handled(post: Post, reporter_ids: Iterable[int | None], resolution: str) -> None:
+    """Tell the members who reported POST what became of it (never who decided)."""
+    members = _recipients([member_id for member_id in reporter_ids if member_id])
+    tell(members, "report_outcome", thread=post.thread, detail=resolution)
+
+
+# --- e-mail --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Described:
+    text: str
+    url: str
+
+
+def _describe(notice: Notification, *, post: Post | None, thread: Thread | None) -> Described:
+    """What a notice says in an e-mail, and where it leads."""
+    from forum.services import posting
+
+    thread = thread or (post.thread if post is not None else None)
+    title = posting.title_for(None, thread) if thread is not None else ""
+    author = post.author.username if post is not None and post.author else _l("Ancien membre")
+    texts = {
+        "reply": _l("Nouvelle réponse de %(name)s dans « %(title)s »"),
+        "mention": _l("%(name)s vous a mentionné dans « %(title)s »"),
+        "quote": _l("%(name)s vous a cité dans « %(title)s »"),
+        "reaction": _l("Une réaction à votre message dans « %(title)s »"),
+        "solution": _l("Votre réponse a été choisie comme solution dans « %(title)s »"),
+        "new_thread": _l("Nouvelle discussion : « %(title)s »"),
+        "report_outcome": _l("Votre signalement dans « %(title)s » a été examiné"),
+    }
+    text = str(texts[notice.kind]) % {"name": author, "title": title}
+    return Described(text=text, url=absolute_url("notifications.inbox"))
+
+
+def unsubscribe_token(member: User) -> str:
+    """A signed link's token that withdraws MEMBER's e-mail consent, no login needed; it dies
+    when their address changes."""
+    return tokens.make("unsubscribe", member.id, bound_to=member.email_hash)
+
+
+def unsubscribe_url(member: User) -> str:
+    return absolute_url("notifications.unsubscribe", token=unsubscribe_token(member))
+
+
+def _mail_after_commit(member: User, items: list[Described], *, digest: bool = False) -> None:
+    """Render the mail now (its data is at hand), queue it once the transaction commits."""
+    url = unsubscribe_url(member)
+    sealed = accounts.seal_mail(
+        member,
+        "notification_digest" if digest else "notification",
+        headers={
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        items=items,
+        unsubscribe_url=url,
+        settings_url=absolute_url("notifications.settings"),
+    )
+    db.session.info.setdefault("mail_after_commit", []).append(sealed)
+
+
+def send_digests(*, now: datetime | None = None) -> int:
+    """Mail each member who chose the daily digest one message with the notices of the day
+    not yet mailed (`flask jobs digest`); how many mails were queued."""
+    now = now or utcnow()
+    members = db.session.scalars(
+        select(User).where(
+            User.notify_by_email.is_(True),
+            User.email_digest.is_(True),
+            User.email_verified_at.is_not(None),
+            User.restricted_at.is_(None),
+            exists().where(
+                Notification.user_id == User.id,
+                Notification.emailed_at.is_(None),
+                Notification.read_at.is_(None),
+                Notification.created_at > now - DIGEST_WINDOW,
+            ),
+        )
+    ).all()
+    sent = 0
+    for member in members:
+        notices = _digest_notices(member, settings_for(member), now)
+        if not notices:
+            continue
+        for notice in notices:
+            notice.emailed_at = now
+        _mail_after_commit(
+            member,
+            [_describe(notice, post=notice.post, thread=notice.thread) for notice in notices],
+            digest=True,
+        )
+        sent += 1
+    db.session.commit()
+    return sent
+
+
+def _digest_notices(member: User, channels: dict[str, str], now: datetime) -> list[Notification]:
+    query = (
+        _inbox(member)
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.read_at.is_(None),
+            Notification.created_at > now - DIGEST_WINDOW,
+            Notification.created_at <= now,
+        )
+        .order_by(Notification.id)
+        .options(joinedload(Notification.post), joinedload(Notification.thread))
+    )
+    return [
+        notice
+        for notice in db.session.scalars(query)
+        if notice.kind in KINDS and channels[notice.kind] == EMAIL
+    ]
+
+
+def unsubscribe(token: str) -> User | None:
+    """Withdraw the e-mail consent of the member TOKEN was made for; None if it is not valid."""
+    from forum.services import consents
+
+    member_id = tokens.peek("unsubscribe", token)
+    member = db.session.get(User, member_id) if isinstance(member_id, int) else None
+    try:
+        tokens.read(
+            "unsubscribe",
+            token,
+            max_age=UNSUBSCRIBE_MAX_AGE,
+            bound_to=member.email_hash if member is not None else None,
+        )
+    except tokens.TokenInvalid:
+        return None
+    consents.set_consent(member, "email_notifications", False, via="unsubscribe-link")
+    return member
+
+
+# --- the inbox -----------------------------------------------------------------------------
+
+
+def _inbox(actor: User):
+    """ACTOR's notices about what they may still see: a notice about a post hidden, deleted or
+    masked since, or a thread they can no longer open, is not shown (nor counted)."""
+    return (
+        select(Notification)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .where(
+            Notification.user_id == actor.id,
+            or_(Notification.post_id.is_(None), policy.visible_posts(actor)),
+            or_(
+                Notification.thread_id.is_(None),
+                exists().where(Thread.id == Notification.thread_id, policy.visible_threads(actor)),
+            ),
+        )
+    )
 
 
 def page_for(actor: User, *, page: int = 1) -> pagination.Page[Notification]:
-    """Page PAGE of ACTOR's notifications, newest first, with the decisions they point to."""
-    mine = Notification.user_id == actor.id
-    total = db.session.scalar(select(func.count()).where(mine)) or 0
+    """Page PAGE of ACTOR's notifications, newest first, with what they point to."""
+    inbox = _inbox(actor)
+    total = db.session.scalar(select(func.count()).select_from(inbox.subquery())) or 0
     number = pagination.check(page, total)
     query = (
-        select(Notification)
-        .where(mine)
-        .order_by(Notification.id.desc())
+        inbox.order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(pagination.PAGE_SIZE)
         .offset((number - 1) * pagination.PAGE_SIZE)
-        .options(joinedload(Notification.action).joinedload(ModerationAction.appeal))
+        .options(
+            joinedload(Notification.action).joinedload(ModerationAction.appeal),
+            joinedload(Notification.post).joinedload(Post.author),
+            joinedload(Notification.post).joinedload(Post.thread).joinedload(Thread.author),
+            joinedload(Notification.thread).joinedload(Thread.author),
+        )
     )
     return pagination.Page(items=list(db.session.scalars(query)), number=number, total=total)
 
 
 def count_unread(actor: User) -> int:
-    query = select(func.count()).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None)
-    )
-    return db.session.scalar(query) or 0
+    unread = _inbox(actor).where(Notification.read_at.is_(None))
+    return db.session.scalar(select(func.count()).select_from(unread.subquery())) or 0
 
 
-def mark_read(actor: User, *, action_id: int | None = None) -> None:
-    """Mark ACTOR's notifications read: all of them, or those about one decision."""
+def get_notice(actor: User, notice_id: int) -> Notification | None:
+    """One of ACTOR's notices they may still open."""
+    return db.session.scalar(_inbox(actor).where(Notification.id == notice_id))
+
+
+def mark_read(actor: User, *, action_id: int | None = None, notice_id: int | None = None) -> None:
+    """Mark ACTOR's notifications read: all of them, those about one decision, or one."""
     query = update(Notification).where(
         Notification.user_id == actor.id, Notification.read_at.is_(None)
     )
     if action_id is not None:
         query = query.where(Notification.action_id == action_id)
+    if notice_id is not None:
+        query = query.where(Notification.id == notice_id)
     db.session.execute(query.values(read_at=utcnow()))
     db.session.commit()
+
+
+# The notices' e-mails leave when their transaction commits, and are dropped on a rollback.
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    for sealed in session.info.pop("mail_after_commit", []):
+        accounts.queue_sealed(sealed)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop("mail_after_commit", None)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from forum import limits, markup, pagination, policy, slugs
+from forum import limits, markup, pagination, policy, slugs, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import (
@@ -18,13 +18,14 @@ from forum.models import (
     PostRevision,
     Thread,
     ThreadRedirect,
+    ThreadSolution,
     Topic,
     Trade,
     User,
     thread_trades,
 )
 from forum.models.base import utcnow
-from forum.services import accounts
+from forum.services import accounts, notifications
 from gdpr import legal_hold
 
 TITLE_MIN, TITLE_MAX = limits.TITLE_MIN, limits.TITLE_MAX
@@ -32,6 +33,37 @@ BODY_MAX = limits.BODY_MAX
 TRADES_MAX = 3
 # Rendering cost grows with table cells: a forum post has no need for thousands of them.
 TABLE_CELLS_MAX = 3_000
+# A post links and tells at most this many members: no mass notification.
+MENTIONS_MAX = 20
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _members_named(names: set[str]) -> dict[str, User]:
+    """The members that `@names` NAMES name (confirmed accounts), by name as written."""
+    keys: dict[str, list[str]] = {}
+    for name in sorted(names)[: MENTIONS_MAX * 2]:
+        keys.setdefault(usernames.key(name), []).append(name)
+    if not keys:
+        return {}
+    found = db.session.scalars(
+        select(User).where(User.username_key.in_(keys), User.email_verified_at.is_not(None))
+    )
+    return {name: user for user in found for name in keys[user.username_key]}
+
+
+def render_post(source: str) -> str:
+    """A post's HTML, its `@mentions` of members linked to their profiles."""
+    return markup.render(
+        source, lambda names: {name: user.username for name, user in _members_named(names).items()}
+    )
+
+
+def mentioned(source: str) -> list[User]:
+    """The members SOURCE tells by `@name` (not in code, links or quotations)."""
+    members = {user.id: user for user in _members_named(markup.mentions(source)).values()}
+    return list(members.values())[:MENTIONS_MAX]
 
 
 # --- checks shared by the writes -----------------------------------------------------------
@@ -167,7 +199,7 @@ def create_thread(
         thread=thread,
         author=actor,
         source=body,
-        html=markup.render(body),
+        html=render_post(body),
         created_at=now,
         pending_at=pending,
     )
@@ -175,6 +207,8 @@ def create_thread(
     _hold(actor, first, ip)
     if not pending:
         count_thread(topic, trades, +1)
+        db.session.flush()
+        notifications.thread_published(thread, first)
     db.session.commit()
     return thread
 
@@ -220,7 +254,7 @@ def reply(
         thread=thread,
         author=actor,
         source=body,
-        html=markup.render(body),
+        html=render_post(body),
         created_at=now,
         quoted_post=quoted,
         pending_at=pending,
@@ -238,6 +272,9 @@ def reply(
         }
     )
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(**counters))
+    if not pending:
+        db.session.flush()
+        notifications.post_published(post)
     db.session.commit()
     db.session.refresh(thread)
     return post
@@ -252,8 +289,13 @@ def edit_post(actor: User, post: Post, *, body: str, version: int | None = None)
     if post.is_deleted:
         raise InvalidInput("body", _("Ce message a été supprimé entre-temps."))
     policy.require(policy.can_edit_post(actor, post))
+    before = post.source
     if revise(actor, post, body=body, version=version):
         commit_edit()
+        if policy.can_read_post(None, post):  # published: those it names now are told
+            named = notifications.mentioned_in(post, before=before)
+            notifications.tell(named, "mention", post=post)
+            db.session.commit()
     return post
 
 
@@ -275,7 +317,7 @@ def revise(actor: User, post: Post, *, body: str, version: int | None) -> bool:
     now = utcnow()
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, created_at=now))
     post.source = body
-    post.html = markup.render(body)
+    post.html = render_post(body)
     post.edited_at = now
     return True
 
@@ -348,7 +390,11 @@ def quote_markdown(post: Post) -> str:
 
 def get_thread(thread_id: int) -> Thread | None:
     query = select(Thread).where(Thread.id == thread_id)
-    query = query.options(joinedload(Thread.topic), selectinload(Thread.trades))
+    query = query.options(
+        joinedload(Thread.topic),
+        selectinload(Thread.trades),
+        joinedload(Thread.solution).joinedload(ThreadSolution.post).joinedload(Post.author),
+    )
     return db.session.scalar(query)
 
 
@@ -368,6 +414,19 @@ def _thread_list_options(query):
         joinedload(Thread.last_poster),
         joinedload(Thread.author),
         selectinload(Thread.trades),
+        selectinload(Thread.solution).joinedload(ThreadSolution.post),
+    )
+
+
+def is_solved():
+    """The threads whose solution every reader may read, as a SQL condition."""
+    return exists().where(
+        ThreadSolution.thread_id == Thread.id,
+        Post.id == ThreadSolution.post_id,
+        Post.thread_id == Thread.id,
+        Post.hidden_at.is_(None),
+        Post.deleted_at.is_(None),
+        Post.pending_at.is_(None),
     )
 
 
@@ -375,12 +434,16 @@ def list_threads(
     *,
     topic: Topic | None = None,
     trade: Trade | None = None,
+    solved: bool | None = None,
     page: int = 1,
     viewer: User | None = None,
 ) -> pagination.Page[Thread]:
     """Threads of a topic and/or a trade that VIEWER may open, pinned first, then by last
-    activity (a thread waiting for approval: for its author and the moderators only)."""
+    activity (a thread waiting for approval: for its author and the moderators only);
+    SOLVED: only those with a solution, or only those without."""
     query = select(Thread).where(policy.visible_threads(viewer))
+    if solved is not None:
+        query = query.where(is_solved() if solved else ~is_solved())
     if topic is not None:
         query = query.where(Thread.topic_id == topic.id)
     if trade is not None:

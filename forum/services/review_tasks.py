@@ -18,7 +18,7 @@ from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import Post, Thread, User
 from forum.models.base import utcnow
-from forum.services import accounts, moderation
+from forum.services import accounts, moderation, posting
 from gdpr import erasure as gdpr_erasure
 from gdpr.models import ErasureCertificate, ReviewTask
 from gdpr.models import metadata as gdpr_metadata
@@ -33,13 +33,17 @@ def _render(source: str) -> str:
     return markup.render(source) if source else ""
 
 
+def _render_post(source: str) -> str:
+    return posting.render_post(source) if source else ""
+
+
 # Columns computed from another column of the same row: computed again from the rewritten
 # text, never rewritten themselves.
 DERIVED: dict[tuple[str, str], tuple[str, Callable[[str], str]]] = {
-    (Post.__tablename__, "html"): ("source", _render),
+    (Post.__tablename__, "html"): ("source", _render_post),
     (Post.__tablename__, "search_text"): (
         "source",
-        lambda source: search_index.plain_text(_render(source)),
+        lambda source: search_index.plain_text(_render_post(source)),
     ),
     (User.__tablename__, "bio_html"): ("bio_source", _render),
     (Thread.__tablename__, "slug"): ("title", lambda title: slugs.slugify(title) or "discussion"),

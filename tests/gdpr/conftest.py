@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
-import redis
 from sqlalchemy import inspect, text
 
 from forum.extensions import db
 from forum.services import posting
 from tests.factories import make_post, make_thread, make_user
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def dump() -> str:
@@ -23,17 +17,6 @@ def dump() -> str:
             for row in connection.execute(text(f'SELECT * FROM "{table}"')):
                 lines.append(f"{table}: {tuple(row)!r}")
     return "\n".join(lines)
-
-
-@pytest.fixture
-def redis_url():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip("no Redis on this machine")
-    return REDIS_URL
 
 
 MEMBER = {

@@ -18,9 +18,13 @@ from forum.services import (
     devices,
     erasure,
     exports,
+    follows,
     moderation,
+    notifications,
     posting,
     profiles,
+    reactions,
+    reading,
     taxonomy,
 )
 from forum.services import legal_hold as held_data
@@ -59,6 +63,10 @@ def give_a_past_everywhere(app) -> User:
     theirs = make_post(author=someone, body="Le message du voisin.")
     moderation.report_post(member, theirs, reason="spam")  # a report she made
     bookmarks.toggle(member, theirs)  # a post she keeps
+    reactions.toggle(member, theirs, "merci")  # a thank-you she gave
+    follows.set_following(member, taxonomy.get_topic("financement"), True)  # a topic she follows
+    reading.mark_seen(member, thread, [own])  # how far she read
+    notifications.save_settings(member, {"reaction": "off"}, digest=True, follow_on_post=True)
     moderation.report_post(someone, own, reason="off_topic")  # one she received
     hidden = posting.reply(member, thread, body="Un message de Marthe, masqué.", ip="192.0.2.10")
     moderation.hide_post(other_admin, hidden, Grounds("Hors sujet, Marthe", "on_topic"))
@@ -126,6 +134,10 @@ ANONYMISED = {
     ("moderator_notes", "member_id"): GONE,
     ("notifications", "user_id"): GONE,
     ("bookmarks", "user_id"): GONE,
+    ("follows", "user_id"): GONE,
+    ("reactions", "user_id"): GONE,
+    ("read_marks", "user_id"): GONE,
+    ("notice_settings", "user_id"): GONE,
     ("gdpr_exports", "subject_ref"): GONE,
     # The moderation log stays, without the member; its statement of reasons is the proof.
     ("moderation_actions", "moderator_id"): {"moderator_id": None},

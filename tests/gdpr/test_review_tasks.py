@@ -213,7 +213,9 @@ def test_the_last_mail_goes_after_the_commit_and_only_to_who_asked(
     monkeypatch.setattr(
         mail,
         "transmit",
-        lambda to, subject, body: sent.append((to, subject, body, db.session().in_transaction())),
+        lambda to, subject, body, headers=None: sent.append(
+            (to, subject, body, db.session().in_transaction())
+        ),
     )
     asked = make_user(username="lucie", email="lucie@exemple.fr")
     purged = make_user(username="oubliee", email="oubliee@exemple.fr")

@@ -96,6 +96,16 @@ EXPECTED = {
     "forum.candidates": MEMBERS,
     "forum.bookmark": MEMBERS,
     "notifications.mark_read": MEMBERS,
+    "notifications.settings": MEMBERS,
+    "notifications.open_notice": OWNER_ONLY,  # notice 1 is someone else's
+    "notifications.unsubscribe": PUBLIC,  # the link in the mail: the signed token is the key
+    "forum.first_unread": MEMBERS,
+    "forum.react": MEMBERS,  # one's own reaction taken back even when suspended
+    "forum.solution": MODERATORS,  # thread 1 is someone else's: its author or a moderator
+    "forum.follow_thread": MEMBERS,
+    "forum.follow_topic": MEMBERS,
+    "forum.follow_trade": MEMBERS,
+    "forum.mark_all_read": MEMBERS,
     # Decision 1 concerns another member: moderators read it, others get a 404.
     "notifications.decision": (LOGIN, MISSING, MISSING, MISSING, OK, OK),
     "notifications.appeal": (LOGIN, MISSING, MISSING, MISSING, FORBIDDEN, FORBIDDEN),

@@ -49,3 +49,22 @@ class EditPostForm(BaseForm):
 
 class DeletePostForm(BaseForm):
     """Empty: a POST with its CSRF token."""
+
+
+class ReactionForm(BaseForm):
+    kind = HiddenField()  # "merci" or "utile"
+
+
+class SolutionForm(BaseForm):
+    post_id = HiddenField()  # empty: the thread has no solution any more
+
+
+class FollowForm(BaseForm):
+    follow = HiddenField()  # "1": follow, anything else: stop
+
+
+class MarkAllReadForm(BaseForm):
+    """`topic` or `trade` (a slug), or neither: everywhere."""
+
+    topic = HiddenField()
+    trade = HiddenField()

@@ -22,11 +22,31 @@ from forum import pagination, policy, ratelimits
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
-from forum.services import bookmarks, directory, feeds, posting, profiles, taxonomy
+from forum.services import (
+    bookmarks,
+    directory,
+    feeds,
+    follows,
+    posting,
+    profiles,
+    reactions,
+    reading,
+    solutions,
+    taxonomy,
+)
 from forum.services import search as search_service
 from forum.web import current_actor, thread_slug
 from forum.web.forms import optional_int
-from forum.web.forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
+from forum.web.forum.forms import (
+    DeletePostForm,
+    EditPostForm,
+    FollowForm,
+    MarkAllReadForm,
+    ReactionForm,
+    ReplyForm,
+    SolutionForm,
+    ThreadForm,
+)
 
 bp = Blueprint("forum", __name__)
 
@@ -47,7 +67,7 @@ limit_posting = limiter.shared_limit(
 
 PAGE = re.compile(r"[1-9][0-9]{0,8}")
 # The only query arguments a list, a thread or a search link carries on.
-LIST_ARGS = ("topic", "trade", "q", "author", "since", "until", "region", "edition")
+LIST_ARGS = ("topic", "trade", "q", "author", "since", "until", "region", "edition", "solved")
 SEARCH_FIELDS = ("q", "topic", "trade", "author", "since", "until")
 
 
@@ -131,9 +151,10 @@ def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
         return redirect(_with_page(endpoint, page_number(), slug=item.slug), 301)
     trade = item if isinstance(item, Trade) else _filter("trade")
     topic = item if isinstance(item, Topic) else _filter("topic")
+    solved = {"1": True, "0": False}.get(query_arg("solved", 1))
     try:
         threads = posting.list_threads(
-            topic=topic, trade=trade, page=page_number(), viewer=current_actor()
+            topic=topic, trade=trade, solved=solved, page=page_number(), viewer=current_actor()
         )
     except pagination.PageOutOfRange as out:
         return redirect(_with_page(endpoint, out.last, slug=slug))
@@ -142,6 +163,8 @@ def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
         item=item,
         trade=trade,
         topic=topic,
+        solved=solved,
+        following=follows.follows(current_actor(), item),
         threads=threads,
         endpoint=endpoint,
         topics=taxonomy.list_topics(),
@@ -255,12 +278,29 @@ def new_thread():
 
 
 def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
+    actor = current_actor()
     try:
-        posts = posting.list_posts(thread, page=page, viewer=current_actor())
+        posts = posting.list_posts(thread, page=page, viewer=actor)
     except pagination.PageOutOfRange as out:
         slug = thread_slug(thread)
         return redirect(_with_page("forum.thread", out.last, thread_id=thread.id, slug=slug))
-    return render_template("forum/thread.html", thread=thread, posts=posts, form=form), status
+    page_reactions = reactions.on_posts(actor, posts.items)
+    solution = solutions.solution_of(actor, thread)
+    following = follows.follows(actor, thread)
+    reading.mark_seen(actor, thread, posts.items)
+    return (
+        render_template(
+            "forum/thread.html",
+            thread=thread,
+            posts=posts,
+            form=form,
+            reactions=page_reactions,
+            reaction_kinds=reactions.KINDS,
+            solution=solution,
+            following=following,
+        ),
+        status,
+    )
 
 
 @bp.get("/t/<int:thread_id>")
@@ -343,6 +383,128 @@ def _get_post(post_id: int) -> Post:
 @bp.get("/p/<int:post_id>")
 def post(post_id: int):
     return redirect(_post_url(_get_post(post_id)))
+
+
+@bp.get("/t/<int:thread_id>/unread")
+@login_required
+def first_unread(thread_id: int):
+    """To the first post of the thread the member has not seen (the last one if none)."""
+    thread = _visible_thread(thread_id)
+    if thread is None:
+        abort(404)
+    page, post_id = reading.first_unread_page(current_actor(), thread)
+    return redirect(
+        url_for(
+            "forum.thread",
+            thread_id=thread.id,
+            slug=thread_slug(thread),
+            **({"page": page} if page > 1 else {}),
+            **({"_anchor": f"p{post_id}"} if post_id else {}),
+        )
+    )
+
+
+@bp.post("/p/<int:post_id>/react")
+@login_required
+def react(post_id: int):
+    """Give « Merci » or « Utile » (`kind`), or take it back."""
+    post = _get_post(post_id)
+    form = ReactionForm()
+    if form.validate_on_submit():
+        if form.kind.data not in reactions.KINDS:
+            abort(400)
+        reactions.toggle(current_actor(), post, form.kind.data)
+    return redirect(_post_url(post))
+
+
+@bp.post("/t/<int:thread_id>/solution")
+@login_required
+def solution(thread_id: int):
+    """Mark the reply `post_id` as the thread's solution; no `post_id`: unmark it."""
+    thread = _visible_thread(thread_id)
+    if thread is None:
+        abort(404)
+    form = SolutionForm()
+    if form.validate_on_submit():
+        chosen = None
+        if form.post_id.data:
+            chosen = posting.get_post(optional_int(form.post_id.data) or 0)
+            if chosen is None or chosen.thread_id != thread.id:
+                abort(404)
+        try:
+            solutions.set_solution(current_actor(), thread, chosen)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash(
+                _("Réponse marquée comme solution.") if chosen else _("Solution retirée."),
+                "success",
+            )
+    return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread_slug(thread)))
+
+
+def _set_following(target, back: str):
+    form = FollowForm()
+    if form.validate_on_submit():
+        following = form.follow.data == "1"
+        follows.set_following(current_actor(), target, following)
+        flash(
+            _("Vous suivez maintenant cette page : vous serez prévenu de ce qui s'y passe.")
+            if following
+            else _("Vous ne suivez plus cette page."),
+            "success",
+        )
+    return redirect(back)
+
+
+@bp.post("/t/<int:thread_id>/follow")
+@login_required
+def follow_thread(thread_id: int):
+    """Follow the thread (`follow=1`) or stop (`follow=0`)."""
+    thread = _visible_thread(thread_id)
+    if thread is None:
+        abort(404)
+    return _set_following(
+        thread, url_for("forum.thread", thread_id=thread.id, slug=thread_slug(thread))
+    )
+
+
+@bp.post("/topics/<slug>/follow")
+@login_required
+def follow_topic(slug: str):
+    topic = taxonomy.get_topic(slug)
+    if topic is None:
+        abort(404)
+    return _set_following(topic, url_for("forum.topic", slug=topic.slug))
+
+
+@bp.post("/trades/<slug>/follow")
+@login_required
+def follow_trade(slug: str):
+    trade = taxonomy.get_trade(slug)
+    if trade is None:
+        abort(404)
+    return _set_following(trade, url_for("forum.trade", slug=trade.slug))
+
+
+@bp.post("/read")
+@login_required
+def mark_all_read():
+    """Count every thread as read: in the topic or the trade given (a slug), or everywhere."""
+    form = MarkAllReadForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("main.home"))
+    topic = taxonomy.get_topic(form.topic.data) if form.topic.data else None
+    trade = taxonomy.get_trade(form.trade.data) if form.trade.data else None
+    if (form.topic.data and topic is None) or (form.trade.data and trade is None):
+        abort(404)
+    reading.mark_all_read(current_actor(), topic=topic, trade=trade)
+    flash(_("Tout est marqué comme lu."), "success")
+    if topic is not None:
+        return redirect(url_for("forum.topic", slug=topic.slug))
+    if trade is not None:
+        return redirect(url_for("forum.trade", slug=trade.slug))
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,85 @@
+"""Following a thread, a topic or a trade: to be told of what is new there."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+
+from forum import policy
+from forum.extensions import db
+from forum.models import Follow, Thread, Topic, Trade, User, thread_trades
+from forum.models.base import utcnow
+
+Target = Thread | Topic | Trade
+
+
+def _column(target: Target):
+    if isinstance(target, Thread):
+        return Follow.thread_id
+    return Follow.topic_id if isinstance(target, Topic) else Follow.trade_id
+
+
+def _row(actor: User, target: Target) -> Follow | None:
+    query = select(Follow).where(Follow.user_id == actor.id, _column(target) == target.id)
+    return db.session.scalar(query)
+
+
+def follows(actor: User | None, target: Target) -> bool:
+    """Whether ACTOR follows TARGET now."""
+    if actor is None:
+        return False
+    row = _row(actor, target)
+    return row is not None and row.active
+
+
+def set_following(actor: User, target: Target, following: bool) -> None:
+    """Follow TARGET, or stop: a thread left this way is not followed again by posting in it."""
+    policy.require(policy.can_follow(actor))
+    row = _row(actor, target)
+    if row is None:
+        row = Follow(user_id=actor.id, created_at=utcnow(), active=following)
+        setattr(row, _column(target).key, target.id)
+        db.session.add(row)
+    else:
+        row.active = following
+    db.session.commit()
+
+
+def follow_on_post(actor: User, thread: Thread) -> None:
+    """Follow THREAD for ACTOR who posts in it, if they want that and never left it. No commit."""
+    if not actor.follow_on_post or _row(actor, thread) is not None:
+        return
+    db.session.add(Follow(user_id=actor.id, thread_id=thread.id, created_at=utcnow()))
+    db.session.flush()
+
+
+def followers_of_thread(thread: Thread) -> Select:
+    """The ids of the members who follow THREAD."""
+    return select(Follow.user_id).where(Follow.thread_id == thread.id, Follow.active.is_(True))
+
+
+def followers_of_place(thread: Thread) -> Select:
+    """The ids of the members who follow THREAD's topic or one of its trades."""
+    trades = select(thread_trades.c.trade_id).where(thread_trades.c.thread_id == thread.id)
+    return select(Follow.user_id).where(
+        Follow.active.is_(True),
+        or_(Follow.topic_id == thread.topic_id, Follow.trade_id.in_(trades)),
+    )
+
+
+def list_followed(actor: User) -> dict[str, list]:
+    """What ACTOR follows, by kind, for their settings page."""
+    mine = (Follow.user_id == actor.id, Follow.active.is_(True))
+    threads = db.session.scalars(
+        select(Thread)
+        .join(Follow, Follow.thread_id == Thread.id)
+        .where(*mine, policy.visible_threads(actor))
+        .order_by(Thread.last_posted_at.desc())
+        .limit(200)
+    )
+    topics = db.session.scalars(
+        select(Topic).join(Follow, Follow.topic_id == Topic.id).where(*mine).order_by(Topic.name)
+    )
+    trades = db.session.scalars(
+        select(Trade).join(Follow, Follow.trade_id == Trade.id).where(*mine).order_by(Trade.name)
+    )
+    return {"threads": list(threads), "topics": list(topics), "trades": list(trades)}
