@@ -21,7 +21,16 @@ import config as settings
 from forum import charter, cli, jobs, labels, markup, policy, search_index
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
-from forum.services import accounts, bookmarks, exports, moderation, notifications, reading
+from forum.services import (
+    accounts,
+    bookmarks,
+    exports,
+    messages,
+    moderation,
+    notifications,
+    reading,
+    taxonomy,
+)
 from forum.web import (
     SECURITY_EVENTS,
     account,
@@ -34,6 +43,7 @@ from forum.web import (
     thread_title,
 )
 from forum.web import forum as forum_web
+from forum.web import messages as messages_web
 from forum.web import moderation as moderation_web
 from forum.web import notifications as notifications_web
 from forum.web import privacy as privacy_web
@@ -101,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         privacy_web.bp,
         moderation_web.bp,
         notifications_web.bp,
+        messages_web.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
@@ -115,6 +126,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["statement"] = charter.statement
     app.jinja_env.globals["unread_notifications"] = notifications.count_unread
     app.jinja_env.globals["bookmarked"] = bookmarks.kept_ids
+    app.jinja_env.globals["unread_messages"] = messages.count_unread
+    app.jinja_env.globals["trade_groups"] = taxonomy.list_groups
     app.jinja_env.globals["new_posts"] = lambda threads: reading.with_new_posts(
         current_actor(), threads
     )

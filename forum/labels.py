@@ -51,6 +51,7 @@ REPORT_OUTCOMES = {
     "deleted": _l("le message a été supprimé"),
     "edited": _l("le message a été modifié par la modération"),
     "redacted": _l("un passage du message a été retiré"),
+    "removed": _l("le message a été retiré de la conversation"),
     "dismissed": _l("la modération n'a pas retenu de manquement à la charte"),
 }
 # Each table, as the last mail of an erasure and the certificate name it.
@@ -64,6 +65,10 @@ TABLES = {
     "reactions": _l("réactions aux messages"),
     "read_marks": _l("suivi de lecture des discussions"),
     "thread_solutions": _l("solutions des discussions"),
+    "conversations": _l("conversations privées"),
+    "conversation_members": _l("participation aux conversations privées"),
+    "messages": _l("messages privés"),
+    "blocks": _l("membres bloqués"),
     "notice_settings": _l("préférences de notification"),
     "devices": _l("appareils connectés"),
     "login_events": _l("historique des connexions"),
@@ -142,6 +147,7 @@ PURPOSES = {
     "authentication": _l("authentification"),
     "bookmarks": _l("signets"),
     "unread tracking": _l("suivi des messages non lus"),
+    "private messages": _l("messages privés"),
     "handling data-subject requests": _l("traitement des demandes sur vos données"),
     "identification of content authors (LCEN, décret 2021-1362)": _l(
         "identification des auteurs de contenus (LCEN, décret 2021-1362)"

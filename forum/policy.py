@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from forum import charter
 from forum.errors import NotAllowed
-from forum.models import Appeal, ModerationAction, Post, Role, Thread, User
+from forum.models import Appeal, Conversation, Message, ModerationAction, Post, Role, Thread, User
 from forum.models.base import utcnow
 
 
@@ -127,6 +127,52 @@ def can_mark_solution(actor: User | None, thread: Thread, post: Post) -> bool:
         and post.thread_id == thread.id
         and can_read_post(None, post)
     )
+
+
+def can_start_conversation(actor: User | None) -> bool:
+    """Private messages: a member who may post (not suspended, not frozen)."""
+    return is_member(actor)
+
+
+def can_message(actor: User | None, recipient: User) -> bool:
+    """ACTOR may start a conversation with RECIPIENT: a confirmed member who accepts private
+    messages (blocks are checked by the service, which knows them)."""
+    return (
+        can_start_conversation(actor)
+        and recipient.id != actor.id
+        and recipient.is_verified
+        and not recipient.is_restricted
+        and recipient.accepts_messages
+    )
+
+
+def can_read_conversation(
+    actor: User | None, conversation: Conversation, member_ids: set[int]
+) -> bool:
+    """Its members only: moderators and admins do not read conversations (a reported message
+    is shown to them on its own)."""
+    return actor is not None and actor.id in member_ids
+
+
+def can_write_in(actor: User | None, conversation: Conversation, member_ids: set[int]) -> bool:
+    return can_read_conversation(actor, conversation, member_ids) and can_start_conversation(actor)
+
+
+def can_report_message(actor: User | None, message: Message, member_ids: set[int]) -> bool:
+    """A member of the conversation (even suspended) reports someone else's message, not yet
+    removed."""
+    return (
+        can_follow(actor)
+        and actor.id in member_ids
+        and message.author_id != actor.id
+        and message.removed_at is None
+    )
+
+
+def can_block(actor: User | None, member: User) -> bool:
+    """Anyone signed in blocks anyone else: no private message, no mention from them (the
+    moderation's statements of reasons still reach the member)."""
+    return can_follow(actor) and member.id != actor.id
 
 
 def can_moderate(actor: User | None) -> bool:

@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import (
+    Conversation,
     Follow,
+    Message,
     Notification,
     Post,
     PostRevision,
@@ -64,6 +66,7 @@ def test_the_demo_shows_reactions_solved_questions_follows_and_notices(loaded):
     assert _count(select(Follow).where(Follow.topic_id.is_not(None)).subquery()) >= 10
     kinds = set(db.session.scalars(select(Notification.kind)))
     assert {"reply", "reaction", "solution"} <= kinds
+    assert _count(Conversation) == 2 and _count(Message) == 6
 
 
 def test_the_demo_has_pinned_charter_and_financing_faq(loaded):

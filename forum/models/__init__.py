@@ -3,6 +3,7 @@
 from forum.models.access import PersonalDataAccess
 from forum.models.bookmarks import Bookmark
 from forum.models.community import Follow, NoticeSetting, Reaction, ReadMark, ThreadSolution
+from forum.models.messages import Block, Conversation, ConversationMember, Message
 from forum.models.moderation import (
     Appeal,
     ModerationAction,
@@ -18,6 +19,10 @@ from forum.models.users import Device, LoginEvent, Role, User, user_trades
 __all__ = [
     "Appeal",
     "Bookmark",
+    "Block",
+    "Conversation",
+    "ConversationMember",
+    "Message",
     "Device",
     "Follow",
     "NoticeSetting",

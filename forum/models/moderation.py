@@ -13,6 +13,7 @@ from forum.models.base import Base
 from gdpr.annotations import Erase, not_personal, personal, variant
 
 if TYPE_CHECKING:
+    from forum.models.messages import Message
     from forum.models.threads import Post
     from forum.models.users import User
 
@@ -62,7 +63,8 @@ class ReportReason(StrEnum):
 
 
 class Report(Base):
-    """A member's report of a post; who reported is seen by moderators only."""
+    """A member's report of a post or of a private message (one of the two); who reported is
+    seen by moderators only."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -71,8 +73,11 @@ class Report(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, info=NOT_PERSONAL)
-    post_id: Mapped[int] = mapped_column(
+    post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
     )
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, info=REPORTER
@@ -83,7 +88,8 @@ class Report(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(info=NOT_PERSONAL)
     resolution: Mapped[str | None] = mapped_column(String(20), info=NOT_PERSONAL)
 
-    post: Mapped[Post] = relationship()
+    post: Mapped[Post | None] = relationship()
+    message: Mapped[Message | None] = relationship()
     reporter: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:

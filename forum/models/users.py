@@ -169,6 +169,10 @@ class User(Base):
         default=True, server_default=true(), info=NOTIFYING
     )
     all_read_at: Mapped[datetime | None] = mapped_column(info=NOTIFYING)
+    # Whether other members may start a private conversation with them.
+    accepts_messages: Mapped[bool] = mapped_column(
+        default=True, server_default=true(), info=NOTIFYING
+    )
 
     trades: Mapped[list[Trade]] = relationship(secondary=user_trades, order_by=Trade.name)
 

@@ -25,6 +25,7 @@ from forum.models.base import utcnow
 from forum.services import (
     accounts,
     follows,
+    messages,
     moderation,
     posting,
     profiles,
@@ -216,6 +217,13 @@ class _Writer:
         topics = taxonomy.list_topics()
         for member in rng.sample(self.members, 15):
             follows.set_following(member, rng.choice(topics), True)
+        for talk in self.content.get("conversations", []):
+            first, second = rng.sample(self.members, 2)
+            conversation = messages.start(
+                first, to=second.username, title=talk["title"], body=talk["messages"][0]
+            )
+            for number, body in enumerate(talk["messages"][1:], start=1):
+                messages.reply(second if number % 2 else first, conversation, body=body)
 
     def _reports(self) -> None:
         """A few open reports, so that the moderators' queue has something in it."""

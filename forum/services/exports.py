@@ -13,11 +13,21 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forum import charter, jobs, labels
 from forum.extensions import db
 from forum.links import absolute_url
-from forum.models import ModerationAction, Notification, Post, PostRevision, User
+from forum.models import (
+    Conversation,
+    ConversationMember,
+    Message,
+    ModerationAction,
+    Notification,
+    Post,
+    PostRevision,
+    User,
+)
 from forum.models.base import utcnow
 from forum.services import accounts, notifications, subject_requests
 from gdpr import consent, export, legal_hold
@@ -91,6 +101,7 @@ def export_data(user: User) -> dict[str, Any]:
         "posts": _posts(user),
         "decisions": _decisions(user),
         "notifications": _notifications(user),
+        "conversations": _conversations(user),
         "held_identification": {
             "basis": str(HELD_BASIS),
             "records": [
@@ -190,6 +201,35 @@ def _decisions(user: User) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def _conversations(user: User) -> list[dict[str, Any]]:
+    """The member's conversations: their titles, who takes part (usernames), and the member's
+    own messages — not the others' words, which are theirs."""
+    mine = select(ConversationMember.conversation_id).where(ConversationMember.user_id == user.id)
+    conversations = db.session.scalars(
+        select(Conversation)
+        .where(Conversation.id.in_(mine))
+        .order_by(Conversation.id)
+        .options(selectinload(Conversation.members).joinedload(ConversationMember.user))
+    ).all()
+    own = db.session.execute(
+        select(Message.conversation_id, Message.source, Message.created_at)
+        .where(Message.author_id == user.id, Message.conversation_id.in_(mine))
+        .order_by(Message.id)
+    ).all()
+    messages: dict[int, list[dict[str, Any]]] = {}
+    for conversation_id, source, created_at in own:
+        messages.setdefault(conversation_id, []).append({"text": source, "created_at": created_at})
+    return [
+        {
+            "title": conversation.title,
+            "started_at": conversation.created_at,
+            "participants": sorted(member.user.username for member in conversation.members),
+            "my_messages": messages.get(conversation.id, []),
+        }
+        for conversation in conversations
+    ]
 
 
 def _notice_text(notice: Notification) -> str:

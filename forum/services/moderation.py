@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +20,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
     Appeal,
+    Message,
     ModerationAction,
     ModeratorNote,
     Notification,
@@ -164,6 +165,19 @@ def _log_for_authors(
 def report_post(actor: User, post: Post, *, reason: str, comment: str = "") -> Report:
     """Report POST to the moderators; one open report per member and post."""
     policy.require(policy.can_report_post(actor, post))
+    return _report(actor, Report.post_id, post.id, reason=reason, comment=comment)
+
+
+def report_message(
+    actor: User, message: Message, *, reason: str, comment: str = "", member_ids: set[int]
+) -> Report:
+    """Report a private MESSAGE: the moderators see that message only, never the rest of its
+    conversation (MEMBER_IDS: the conversation's members)."""
+    policy.require(policy.can_report_message(actor, message, member_ids))
+    return _report(actor, Report.message_id, message.id, reason=reason, comment=comment)
+
+
+def _report(actor: User, link, target_id: int, *, reason: str, comment: str) -> Report:
     comment = comment.strip()
     error = InvalidInput.collect(
         {
@@ -179,16 +193,15 @@ def report_post(actor: User, post: Post, *, reason: str, comment: str = "") -> R
         raise error
     existing = db.session.scalar(
         select(Report).where(
-            Report.post_id == post.id, Report.reporter_id == actor.id, Report.resolved_at.is_(None)
+            link == target_id, Report.reporter_id == actor.id, Report.resolved_at.is_(None)
         )
     )
     if existing is not None:
         raise InvalidInput(
             "reason", _("Vous avez déjà signalé ce message ; il est en cours d'examen.")
         )
-    report = Report(
-        post_id=post.id, reporter_id=actor.id, reason=reason, comment=comment, created_at=utcnow()
-    )
+    report = Report(reporter_id=actor.id, reason=reason, comment=comment, created_at=utcnow())
+    setattr(report, link.key, target_id)
     db.session.add(report)
     db.session.commit()
     return report
@@ -216,7 +229,7 @@ def list_open_reports(actor: User) -> list[ReportGroup]:
     policy.require(policy.can_moderate(actor))
     reports = db.session.scalars(
         select(Report)
-        .where(Report.resolved_at.is_(None))
+        .where(Report.resolved_at.is_(None), Report.post_id.is_not(None))
         .options(
             joinedload(Report.post).joinedload(Post.author),
             joinedload(Report.post).joinedload(Post.thread),
@@ -264,6 +277,68 @@ def dismiss_reports(actor: User, post: Post, grounds: Grounds) -> int:
     entry = _log(actor, post.author_id, "dismiss_reports", f"post:{post.id}", grounds)
     _commit_and_tell(entry)
     return closed
+
+
+@dataclass
+class MessageReportGroup:
+    message: Message
+    reports: list[Report]
+
+
+def list_message_reports(actor: User) -> list[MessageReportGroup]:
+    """Open reports of private messages, grouped by message: the message alone, with its
+    author, never the conversation around it."""
+    policy.require(policy.can_moderate(actor))
+    reports = db.session.scalars(
+        select(Report)
+        .where(Report.resolved_at.is_(None), Report.message_id.is_not(None))
+        .options(joinedload(Report.message).joinedload(Message.author))
+        .order_by(Report.created_at)
+    ).all()
+    groups: dict[int, MessageReportGroup] = {}
+    for report in reports:
+        groups.setdefault(report.message_id, MessageReportGroup(report.message, [])).reports.append(
+            report
+        )
+    return sorted(groups.values(), key=lambda group: -len(group.reports))
+
+
+def reported_message(actor: User, message_id: int) -> Message | None:
+    """A private message a moderator may look at: one with an open report."""
+    policy.require(policy.can_moderate(actor))
+    reported = exists().where(Report.message_id == message_id, Report.resolved_at.is_(None))
+    return db.session.scalar(select(Message).where(Message.id == message_id, reported))
+
+
+def _resolve_message_reports(message: Message, resolution: str) -> None:
+    open_reports = (Report.message_id == message.id, Report.resolved_at.is_(None))
+    reporters = db.session.scalars(select(Report.reporter_id).where(*open_reports)).all()
+    db.session.execute(
+        update(Report).where(*open_reports).values(resolved_at=utcnow(), resolution=resolution)
+    )
+    notifications.report_handled(None, reporters, resolution)
+
+
+def dismiss_message_reports(actor: User, message: Message, grounds: Grounds) -> None:
+    """Close the reports of a private message without acting on it."""
+    policy.require(policy.can_moderate(actor))
+    grounds = _grounds("dismiss_reports", grounds)
+    _resolve_message_reports(message, "dismissed")
+    db.session.commit()
+
+
+def remove_message(actor: User, message: Message, grounds: Grounds) -> Message:
+    """Remove a reported private message from its conversation (a placeholder stays); its
+    author receives the statement of reasons, and may appeal."""
+    policy.require(policy.can_moderate(actor))
+    if message.removed_at is not None:
+        raise InvalidInput("reason", _("Ce message a déjà été retiré."))
+    grounds = _grounds("remove_message", grounds)
+    message.removed_at = utcnow()
+    _resolve_message_reports(message, "removed")
+    target = f"message:{message.id}"
+    _commit_and_tell(_log(actor, message.author_id, "remove_message", target, grounds))
+    return message
 
 
 # --- posts ------------------------------------------------------------------------------------

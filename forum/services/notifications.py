@@ -23,6 +23,7 @@ from forum import pagination, policy, tokens
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
+    Block,
     ModerationAction,
     NoticeSetting,
     Notification,
@@ -134,12 +135,19 @@ def tell(
     thread: Thread | None = None,
     detail: str | None = None,
     grouped: bool = False,
+    by: User | None = None,
 ) -> list[Notification]:
-    """Tell MEMBERS of KIND about POST or THREAD, as each chose; GROUPED: a notice still
-    unread about the same thing counts one more instead of a new notice. No commit; the
-    e-mails of the new notices leave once the transaction commits."""
+    """Tell MEMBERS of KIND about POST or THREAD, as each chose, but not those who block BY
+    (whose act it is); GROUPED: a notice still unread about the same thing counts one more
+    instead of a new notice. No commit; the e-mails of the new notices leave once the
+    transaction commits."""
     channels = settings_of((member.id for member in members), kind)
-    told = [member for member in members if channels[member.id] != OFF and policy.is_told(member)]
+    blocking = _blocking(by, members)
+    told = [
+        member
+        for member in members
+        if channels[member.id] != OFF and policy.is_told(member) and member.id not in blocking
+    ]
     if not told:
         return []
     now = utcnow()
@@ -181,6 +189,16 @@ def tell(
     return created
 
 
+def _blocking(by: User | None, members: Sequence[User]) -> set[int]:
+    """Those of MEMBERS who block BY."""
+    if by is None or not members:
+        return set()
+    query = select(Block.user_id).where(
+        Block.blocked_id == by.id, Block.user_id.in_([member.id for member in members])
+    )
+    return set(db.session.scalars(query))
+
+
 def post_published(post: Post) -> None:
     """A reply is published (at once, or approved): its author follows the thread, and the
     members it names, the author it quotes and the thread's followers are told, once each."""
@@ -189,14 +207,14 @@ def post_published(post: Post) -> None:
         follows.follow_on_post(author, post.thread)
     already: set[int] = {post.author_id} if post.author_id else set()
     mentioned = [user for user in mentioned_in(post) if user.id not in already]
-    tell(mentioned, "mention", post=post)
+    tell(mentioned, "mention", post=post, by=author)
     already |= {user.id for user in mentioned}
     quoted = post.quoted_post
     if quoted is not None and quoted.author_id and quoted.author_id not in already:
-        tell(_recipients([quoted.author_id]), "quote", post=post)
+        tell(_recipients([quoted.author_id]), "quote", post=post, by=author)
         already.add(quoted.author_id)
     followers = _recipients(follows.followers_of_thread(post.thread), besides=already)
-    tell(followers, "reply", post=post, thread=post.thread, grouped=True)
+    tell(followers, "reply", post=post, thread=post.thread, grouped=True, by=author)
 
 
 def thread_published(thread: Thread, first: Post) -> None:
@@ -206,12 +224,13 @@ def thread_published(thread: Thread, first: Post) -> None:
         follows.follow_on_post(first.author, thread)
     already: set[int] = {thread.author_id} if thread.author_id else set()
     mentioned = [user for user in mentioned_in(first) if user.id not in already]
-    tell(mentioned, "mention", post=first)
+    tell(mentioned, "mention", post=first, by=first.author)
     already |= {user.id for user in mentioned}
     tell(
         _recipients(follows.followers_of_place(thread), besides=already),
         "new_thread",
         thread=thread,
+        by=first.author,
     )
 
 
@@ -226,10 +245,16 @@ def mentioned_in(post: Post, *, before: str | None = None) -> list[User]:
     return [user for user in named if user.id != post.author_id]
 
 
-def report_handled(post: Post, reporter_ids: Iterable[int | None], resolution: str) -> None:
-    """Tell the members who reported POST what became of it (never who decided)."""
+def report_handled(post: Post | None, reporter_ids: Iterable[int | None], resolution: str) -> None:
+    """Tell the members who reported POST (None: a private message) what became of it, never
+    who decided."""
     members = _recipients([member_id for member_id in reporter_ids if member_id])
-    tell(members, "report_outcome", thread=post.thread, detail=resolution)
+    tell(
+        members,
+        "report_outcome",
+        thread=post.thread if post is not None else None,
+        detail=resolution,
+    )
 
 
 # --- e-mail --------------------------------------------------------------------------------
@@ -255,7 +280,9 @@ def _describe(notice: Notification, *, post: Post | None, thread: Thread | None)
         "reaction": _l("Une réaction à votre message dans « %(title)s »"),
         "solution": _l("Votre réponse a été choisie comme solution dans « %(title)s »"),
         "new_thread": _l("Nouvelle discussion : « %(title)s »"),
-        "report_outcome": _l("Votre signalement dans « %(title)s » a été examiné"),
+        "report_outcome": _l("Votre signalement dans « %(title)s » a été examiné")
+        if thread is not None
+        else _l("Votre signalement d'un message privé a été examiné"),
     }
     text = str(texts[notice.kind]) % {"name": author, "title": title}
     return Described(text=text, url=absolute_url("notifications.inbox"))

@@ -294,7 +294,7 @@ def edit_post(actor: User, post: Post, *, body: str, version: int | None = None)
         commit_edit()
         if policy.can_read_post(None, post):  # published: those it names now are told
             named = notifications.mentioned_in(post, before=before)
-            notifications.tell(named, "mention", post=post)
+            notifications.tell(named, "mention", post=post, by=actor)
             db.session.commit()
     return post
 

@@ -40,7 +40,9 @@ def toggle(actor: User, post: Post, kind: str) -> bool:
     db.session.add(Reaction(user_id=actor.id, post_id=post.id, kind=kind, created_at=utcnow()))
     db.session.flush()
     if post.author is not None:
-        notifications.tell([post.author], "reaction", post=post, detail=kind, grouped=True)
+        notifications.tell(
+            [post.author], "reaction", post=post, detail=kind, grouped=True, by=actor
+        )
     db.session.commit()
     return True
 

@@ -16,7 +16,7 @@ from sqlalchemy import Table, select, update
 from forum import markup, policy, search_index, slugs, usernames
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Post, Thread, User
+from forum.models import Message, Post, Thread, User
 from forum.models.base import utcnow
 from forum.services import accounts, moderation, posting
 from gdpr import erasure as gdpr_erasure
@@ -46,10 +46,16 @@ DERIVED: dict[tuple[str, str], tuple[str, Callable[[str], str]]] = {
         lambda source: search_index.plain_text(_render_post(source)),
     ),
     (User.__tablename__, "bio_html"): ("bio_source", _render),
+    (Message.__tablename__, "html"): ("source", _render),
     (Thread.__tablename__, "slug"): ("title", lambda title: slugs.slugify(title) or "discussion"),
 }
 # What the moderation log calls a row of each table ("post:12").
-TARGETS = {Post.__tablename__: "post", Thread.__tablename__: "thread", User.__tablename__: "user"}
+TARGETS = {
+    Post.__tablename__: "post",
+    Thread.__tablename__: "thread",
+    User.__tablename__: "user",
+    Message.__tablename__: "message",
+}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def set_solution(actor: User, thread: Thread, post: Post | None) -> None:
     db.session.execute(delete(ThreadSolution).where(ThreadSolution.thread_id == thread.id))
     db.session.add(ThreadSolution(thread_id=thread.id, post_id=post.id, marked_at=utcnow()))
     if post.author is not None and post.author_id != actor.id:
-        notifications.tell([post.author], "solution", post=post)
+        notifications.tell([post.author], "solution", post=post, by=actor)
     db.session.commit()
     db.session.expire(thread, ["solution"])
 

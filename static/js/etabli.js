@@ -68,3 +68,42 @@
     row.appendChild(button);
   });
 })();
+
+// Drafts kept in this browser while writing (a closed tab, a lost connection): restored into
+// an empty text area of the same page, forgotten once the form is sent.
+(function () {
+  "use strict";
+  var store;
+  try { store = window.localStorage; } catch (error) { return; }
+  if (!store) return;
+  document.querySelectorAll("textarea[data-draft]").forEach(function (area) {
+    var key = "etabli-draft:" + location.pathname + ":" + area.name;
+    var saved = store.getItem(key);
+    if (saved && !area.value.trim()) area.value = saved;
+    area.addEventListener("input", function () {
+      if (area.value.trim()) store.setItem(key, area.value);
+      else store.removeItem(key);
+    });
+    if (area.form) {
+      area.form.addEventListener("submit", function (event) {
+        var button = event.submitter;
+        if (!button || button.name !== "preview") store.removeItem(key);
+      });
+    }
+  });
+})();
+
+// At most N trades in a picker: once N are checked, the others wait (the server says so too).
+(function () {
+  "use strict";
+  document.querySelectorAll("fieldset[data-most]").forEach(function (picker) {
+    var most = parseInt(picker.dataset.most, 10);
+    var boxes = picker.querySelectorAll("input[type=checkbox]");
+    function update() {
+      var checked = picker.querySelectorAll("input[type=checkbox]:checked").length;
+      boxes.forEach(function (box) { box.disabled = !box.checked && checked >= most; });
+    }
+    boxes.forEach(function (box) { box.addEventListener("change", update); });
+    update();
+  });
+})();

@@ -19,6 +19,7 @@ from forum.services import (
     erasure,
     exports,
     follows,
+    messages,
     moderation,
     notifications,
     posting,
@@ -66,6 +67,13 @@ def give_a_past_everywhere(app) -> User:
     reactions.toggle(member, theirs, "merci")  # a thank-you she gave
     follows.set_following(member, taxonomy.get_topic("financement"), True)  # a topic she follows
     reading.mark_seen(member, thread, [own])  # how far she read
+    talk = messages.start(member, to="voisin", title="Entre nous", body="Mon message privé.")
+    answer = messages.reply(someone, talk, body="La réponse du voisin.")
+    moderation.report_message(
+        member, answer, reason="harassment", member_ids={member.id, someone.id}
+    )
+    messages.set_block(member, someone, True)  # she blocks him
+    messages.set_block(someone, member, True)  # he blocks her
     notifications.save_settings(member, {"reaction": "off"}, digest=True, follow_on_post=True)
     moderation.report_post(someone, own, reason="off_topic")  # one she received
     hidden = posting.reply(member, thread, body="Un message de Marthe, masqué.", ip="192.0.2.10")
@@ -162,6 +170,17 @@ ANONYMISED = {
     },
     ("posts", "hidden_by_id"): {"hidden_by_id": None},
     ("post_revisions", "editor_id"): {"editor_id": None},
+    # Private conversations: « Ancien membre » and a placeholder for her words, whatever
+    # she chose for her public posts; her title kept or emptied as she chose.
+    ("conversations", "started_by_id"): {"started_by_id": None},
+    ("conversation_members", "user_id"): GONE,
+    ("messages", "author_id"): {
+        "author_id": None,
+        "source": "[message supprimé : membre effacé]",
+        "html": "",
+    },
+    ("blocks", "user_id"): GONE,
+    ("blocks", "blocked_id"): {"blocked_id": None},  # the one blocking her blocks nobody now
     # gdpr/'s records: kept under their legal basis, closed or dated.
     ("gdpr_consent_events", "subject_ref"): {"subject_ended_at": SET},
     ("gdpr_erasures", "subject_ref"): {"executed_at": SET},
@@ -182,6 +201,7 @@ DELETED = ANONYMISED | {
     ("posts", "author_id"): ANONYMISED[("posts", "author_id")]
     | {"source": "", "html": "", "search_text": "", "deleted_at": SET},
     ("post_revisions", "editor_id"): GONE,  # her own former versions go with her posts
+    ("conversations", "started_by_id"): {"started_by_id": None, "title": "Conversation"},
 }
 EXPECTED = {"anonymise": ANONYMISED, "delete": DELETED}
 

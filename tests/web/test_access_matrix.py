@@ -106,6 +106,14 @@ EXPECTED = {
     "forum.follow_topic": MEMBERS,
     "forum.follow_trade": MEMBERS,
     "forum.mark_all_read": MEMBERS,
+    "messages.inbox": MEMBERS,
+    "messages.settings": MEMBERS,
+    "messages.new": POSTING,
+    "messages.conversation": OWNER_ONLY,  # conversation 1 does not include the reader
+    "messages.write": OWNER_ONLY,
+    "messages.report": OWNER_ONLY,
+    "messages.block": MEMBERS,  # "x" names nobody: a 404
+    "moderation.message_action": MODERATORS,  # message 1 has no open report: a 404
     # Decision 1 concerns another member: moderators read it, others get a 404.
     "notifications.decision": (LOGIN, MISSING, MISSING, MISSING, OK, OK),
     "notifications.appeal": (LOGIN, MISSING, MISSING, MISSING, FORBIDDEN, FORBIDDEN),

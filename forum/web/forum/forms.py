@@ -34,16 +34,16 @@ class PlacementForm(BaseForm):
 
 class ThreadForm(PlacementForm):
     title = StringField(_l("Titre"), render_kw={"maxlength": 150, "autocomplete": "off"})
-    body = TextAreaField(_l("Message"), render_kw={"rows": 12})
+    body = TextAreaField(_l("Message"), render_kw={"rows": 12, "data-draft": "1"})
 
 
 class ReplyForm(BaseForm):
-    body = TextAreaField(_l("Votre réponse"), render_kw={"rows": 8})
+    body = TextAreaField(_l("Votre réponse"), render_kw={"rows": 8, "data-draft": "1"})
     quote_of = HiddenField()
 
 
 class EditPostForm(BaseForm):
-    body = TextAreaField(_l("Message"), render_kw={"rows": 12})
+    body = TextAreaField(_l("Message"), render_kw={"rows": 12, "data-draft": "1"})
     version = HiddenField()
 
 

@@ -27,6 +27,7 @@ from forum.services import (
     directory,
     feeds,
     follows,
+    messages,
     posting,
     profiles,
     reactions,
@@ -92,6 +93,16 @@ def _with_page(endpoint: str, page: int, **values: object) -> str:
 def page_link(endpoint: str, page: int) -> str:
     """The address of PAGE of the list or thread being shown (pager links)."""
     return _with_page(endpoint, page, **(request.view_args or {}))
+
+
+def previewing() -> bool:
+    """The form was sent by its « Prévisualiser » button: show the text, publish nothing."""
+    return request.method == "POST" and request.form.get("preview") == "1"
+
+
+def preview_of(body: str | None) -> str:
+    """BODY rendered as it would be published (its mentions linked), bounded like a post."""
+    return posting.render_post((body or "")[: posting.BODY_MAX])
 
 
 def query_arg(name: str, size: int = 1000) -> str:
@@ -255,10 +266,13 @@ def new_thread():
     actor = current_actor()
     policy.require(policy.can_create_thread(actor))
     form = ThreadForm().with_choices(placeholder=_("— choisir un sujet —"))
+    preview = None
     if request.method == "GET":
         preset_topic, preset_trade = _filter("topic"), _filter("trade")
         form.topic.data = preset_topic.id if preset_topic else None
         form.trades.data = [preset_trade.id] if preset_trade else []
+    elif form.validate_on_submit() and previewing():
+        preview = preview_of(form.body.data)
     elif form.validate_on_submit():
         try:
             thread = posting.create_thread(
@@ -273,11 +287,13 @@ def new_thread():
             form.add_error(error)
         else:
             return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread.slug))
-    status = 400 if request.method == "POST" else 200
-    return render_template("forum/new_thread.html", form=form), status
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("forum/new_thread.html", form=form, preview=preview), status
 
 
-def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
+def _thread_page(
+    thread: Thread, form: ReplyForm, page: int, status: int = 200, preview: str | None = None
+):
     actor = current_actor()
     try:
         posts = posting.list_posts(thread, page=page, viewer=actor)
@@ -298,6 +314,7 @@ def _thread_page(thread: Thread, form: ReplyForm, page: int, status: int = 200):
             reaction_kinds=reactions.KINDS,
             solution=solution,
             following=following,
+            preview=preview,
         ),
         status,
     )
@@ -337,6 +354,10 @@ def reply(thread_id: int):
     if thread is None:
         abort(404)
     form = ReplyForm()
+    last_page = pagination.Page(items=[], number=1, total=thread.post_count).count
+    if form.validate_on_submit() and previewing():
+        policy.require(policy.can_reply(current_actor(), thread))
+        return _thread_page(thread, form, last_page, preview=preview_of(form.body.data))
     if form.validate_on_submit():
         try:
             post = posting.reply(
@@ -350,7 +371,6 @@ def reply(thread_id: int):
             form.add_error(error)
         else:
             return redirect(_post_url(post))
-    last_page = pagination.Page(items=[], number=1, total=thread.post_count).count
     return _thread_page(thread, form, last_page, 400)
 
 
@@ -518,7 +538,11 @@ def edit_post(post_id: int):
     form = EditPostForm(
         data={"body": post.source, "version": post.version} if request.method == "GET" else None
     )
-    if form.validate_on_submit():
+    preview = None
+    if form.validate_on_submit() and previewing():
+        policy.require(policy.can_edit_post(actor, post))
+        preview = preview_of(form.body.data)
+    elif form.validate_on_submit():
         try:
             posting.edit_post(
                 actor,
@@ -531,8 +555,8 @@ def edit_post(post_id: int):
         else:
             flash(_("Votre message a été modifié."), "success")
             return redirect(_post_url(post))
-    status = 400 if request.method == "POST" else 200
-    return render_template("forum/edit_post.html", post=post, form=form), status
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("forum/edit_post.html", post=post, form=form, preview=preview), status
 
 
 @bp.post("/p/<int:post_id>/delete")
@@ -590,4 +614,5 @@ def profile(username: str):
         post_count=profiles.count_posts(member, viewer=current_actor()),
         recent_posts=profiles.list_recent_posts(member, viewer=current_actor()),
         regions=profiles.regions(),
+        blocked=current_actor() is not None and member.id in messages.blocked_ids(current_actor()),
     )

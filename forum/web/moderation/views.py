@@ -102,10 +102,21 @@ def _queue_form(group: moderation.ReportGroup, key: str) -> StatementForm:
     return form
 
 
+def _message_forms(group: moderation.MessageReportGroup) -> tuple[StatementForm, ...]:
+    forms = []
+    for key in MESSAGE_ACTIONS:
+        form = StatementForm(key=f"m{key}-{group.message.id}", formdata=None)
+        form.rule.data = charter.rule_for_reports(r.reason for r in group.reports) or ""
+        form.detection.data = "report"
+        forms.append(form)
+    return tuple(forms)
+
+
 @bp.get("/mod/reports")
 @login_required
 def reports():
     groups = moderation.list_open_reports(current_actor())
+    message_groups = moderation.list_message_reports(current_actor())
     return render_template(
         "moderation/reports.html",
         groups=groups,
@@ -113,8 +124,37 @@ def reports():
             group.post.id: (_queue_form(group, "hide"), _queue_form(group, "dismiss"))
             for group in groups
         },
+        message_groups=message_groups,
+        message_forms={group.message.id: _message_forms(group) for group in message_groups},
         reason_labels=REASON_LABELS,
     )
+
+
+MESSAGE_ACTIONS = {
+    "remove": moderation.remove_message,
+    "dismiss": moderation.dismiss_message_reports,
+}
+
+
+@bp.post("/mod/messages/<int:message_id>/<any(remove, dismiss):action>")
+@login_required
+def message_action(message_id: int, action: str):
+    """Remove a reported private message, or close its reports: the message alone, never the
+    conversation around it (a message without an open report is not found)."""
+    _require_moderator()
+    message = moderation.reported_message(current_actor(), message_id)
+    if message is None:
+        abort(404)
+    form = StatementForm(key=f"m{action}-{message_id}")
+    if form.validate_on_submit():
+        try:
+            MESSAGE_ACTIONS[action](current_actor(), message, _grounds(form))
+        except InvalidInput as error:
+            for text in error.errors.values():
+                flash(text, "error")
+        else:
+            _done()
+    return redirect(url_for("moderation.reports"))
 
 
 @bp.get("/mod/queue")

@@ -60,6 +60,8 @@ def open_notice(notice_id: int):
     if notice.post is not None:
         return redirect(url_for("forum.post", post_id=notice.post_id))
     thread = notice.thread
+    if thread is None:  # about a private message: nothing more to open
+        return redirect(url_for("notifications.inbox"))
     return redirect(url_for("forum.thread", thread_id=thread.id, slug=thread_slug(thread)))
 
 

@@ -1,0 +1,3 @@
+from forum.web.messages.views import bp
+
+__all__ = ["bp"]
