@@ -149,7 +149,15 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # limited to this size as a whole, each text of a form with files too.
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # A whole request, files included: sized for a post with its photos.
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+        # Photos of work: at most PHOTOS_MAX a post, each at most PHOTO_MAX_BYTES as sent,
+        # re-encoded to at most PHOTO_MAX_DIMENSION pixels a side (thumbnails: PHOTO_THUMB),
+        # stored in PHOTO_FOLDER (under the instance folder by default).
+        "PHOTOS_MAX": 4,
+        "PHOTO_MAX_BYTES": _int(env, "PHOTO_MAX_BYTES", 5 * 1024 * 1024),
+        "PHOTO_MAX_DIMENSION": _int(env, "PHOTO_MAX_DIMENSION", 2000),
+        "PHOTO_THUMB": _int(env, "PHOTO_THUMB", 480),
+        "PHOTO_FOLDER": env.get("PHOTO_FOLDER", str(instance / "photos")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # hide_parameters: a failing statement is logged without its values (personal data).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

@@ -65,6 +65,7 @@ TABLES = {
     "reactions": _l("réactions aux messages"),
     "read_marks": _l("suivi de lecture des discussions"),
     "thread_solutions": _l("solutions des discussions"),
+    "post_photos": _l("photos des messages"),
     "conversations": _l("conversations privées"),
     "conversation_members": _l("participation aux conversations privées"),
     "messages": _l("messages privés"),

@@ -58,8 +58,8 @@ def to_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, default=_plain, ensure_ascii=False, indent=2, sort_keys=True)
 
 
-def write_zip(path: Path, contents: Mapping[str, str]) -> None:
-    """Write CONTENTS (name -> text) into a new ZIP at PATH, readable by its owner only."""
+def write_zip(path: Path, contents: Mapping[str, str | bytes]) -> None:
+    """Write CONTENTS (name -> text or bytes) into a new ZIP at PATH, readable by its owner only."""
     with private.open_private(path) as handle:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, text in contents.items():

@@ -1,5 +1,7 @@
 """The demo data of `make run`: a lively forum in French, deterministic and loaded once."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +12,7 @@ from forum.models import (
     Message,
     Notification,
     Post,
+    PostPhoto,
     PostRevision,
     Reaction,
     Report,
@@ -67,6 +70,22 @@ def test_the_demo_shows_reactions_solved_questions_follows_and_notices(loaded):
     kinds = set(db.session.scalars(select(Notification.kind)))
     assert {"reply", "reaction", "solution"} <= kinds
     assert _count(Conversation) == 2 and _count(Message) == 6
+    assert _count(PostPhoto) == 3
+
+
+def test_the_demo_reports_match_their_posts_and_members_joined_before_posting(loaded):
+    reports = {r.reason: r.post for r in db.session.scalars(select(Report))}
+    first_posts = dict(
+        db.session.execute(
+            select(Post.author_id, func.min(Post.created_at)).group_by(Post.author_id)
+        ).all()
+    )
+
+    assert "https://" in reports["spam"].source
+    assert reports["off_topic"].thread.topic.slug == "financement"
+    assert "rue des Artisans" in reports["personal_data"].source
+    for user in db.session.scalars(select(User)):
+        assert user.created_at < first_posts.get(user.id, user.created_at + timedelta(1))
 
 
 def test_the_demo_has_pinned_charter_and_financing_faq(loaded):

@@ -12,6 +12,7 @@ from forum.models.moderation import (
     ReportReason,
 )
 from forum.models.notifications import Notification
+from forum.models.photos import PostPhoto
 from forum.models.taxonomy import SlugRedirect, Topic, Trade, TradeGroup
 from forum.models.threads import Post, PostRevision, Thread, ThreadRedirect, thread_trades
 from forum.models.users import Device, LoginEvent, Role, User, user_trades
@@ -38,6 +39,7 @@ __all__ = [
     "LoginEvent",
     "Post",
     "PersonalDataAccess",
+    "PostPhoto",
     "PostRevision",
     "Role",
     "SlugRedirect",

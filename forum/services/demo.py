@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from forum import policy
@@ -27,6 +28,7 @@ from forum.services import (
     follows,
     messages,
     moderation,
+    photos,
     posting,
     profiles,
     reactions,
@@ -54,10 +56,27 @@ class DemoResult:
     posts: int = 0
 
 
+# The posts the demo's reports are about, by reason: (topic of their thread, text).
+REPORTED_POSTS = {
+    "spam": (
+        "dossier-maquette",
+        "Gabarits de maquette à -50 % cette semaine seulement : commandez sur "
+        "https://promo-gabarits.example et gagnez du temps !",
+    ),
+    "off_topic": (
+        "financement",
+        "Quelqu'un a vu le match hier soir ? Quelle fin de partie !",
+    ),
+    "personal_data": (
+        "deroulement-concours",
+        "Pour info, un membre du jury de ma classe habite au 12 rue des Artisans, à Dijon : "
+        "je peux vous donner son numéro.",
+    ),
+}
 DEMO_REPORT = {
     "spam": "Lien vers une boutique, sans rapport avec la question.",
     "off_topic": "Rien à voir avec le financement : à déplacer ?",
-    "personal_data": "Il cite le nom complet d'un membre du jury.",
+    "personal_data": "Il donne l'adresse d'un membre du jury.",
 }
 
 
@@ -122,6 +141,7 @@ def load() -> DemoResult:
         members = [_make_member(data, rng) for data in content["members"]]
         writer = _Writer(rng, staff, members, content, now=utcnow().replace(microsecond=0))
         writer.write_all()
+        writer.date_the_members()
     return DemoResult(
         created=True,
         accounts=_existing_accounts(content),
@@ -217,6 +237,7 @@ class _Writer:
         topics = taxonomy.list_topics()
         for member in rng.sample(self.members, 15):
             follows.set_following(member, rng.choice(topics), True)
+        self._photos()
         for talk in self.content.get("conversations", []):
             first, second = rng.sample(self.members, 2)
             conversation = messages.start(
@@ -225,16 +246,49 @@ class _Writer:
             for number, body in enumerate(talk["messages"][1:], start=1):
                 messages.reply(second if number % 2 else first, conversation, body=body)
 
-    def _reports(self) -> None:
-        """A few open reports, so that the moderators' queue has something in it."""
-        posts = db.session.scalars(
-            select(Post).where(Post.author_id.in_([m.id for m in self.members])).order_by(Post.id)
+    def _photos(self) -> None:
+        """A few « photos » of work (drawn here: marquetry-like patterns) on maquette threads."""
+        topic = taxonomy.get_topic("dossier-maquette")
+        threads = db.session.scalars(
+            select(Thread).where(Thread.topic_id == topic.id).order_by(Thread.id).limit(3)
         ).all()
-        for post, reason in zip(
-            self.rng.sample(list(posts), 3), ("spam", "off_topic", "personal_data"), strict=True
-        ):
-            reporter = self.rng.choice([m for m in self.members if m.id != post.author_id])
+        for number, thread in enumerate(threads):
+            first = db.session.scalar(
+                select(Post).where(Post.thread_id == thread.id).order_by(Post.id).limit(1)
+            )
+            if first is None or first.author is None:
+                continue
+            photos.attach(first.author, first, [photos.encode(_pattern(self.rng, number))])
+            db.session.commit()
+
+    def _reports(self) -> None:
+        """A few open reports, so that the moderators' queue has something in it: each on a
+        post that deserves it (an advert, an aside, someone's address), in a fitting thread."""
+        for reason, (topic_slug, body) in REPORTED_POSTS.items():
+            topic = taxonomy.get_topic(topic_slug)
+            thread = self.rng.choice(
+                db.session.scalars(
+                    select(Thread).where(Thread.topic_id == topic.id, Thread.is_pinned.is_(False))
+                ).all()
+            )
+            author = self.rng.choice(self.members)
+            post = posting.reply(author, thread, body=body)
+            reporter = self.rng.choice([m for m in self.members if m.id != author.id])
             moderation.report_post(reporter, post, reason=reason, comment=DEMO_REPORT[reason])
+
+    def date_the_members(self) -> None:
+        """Each member joined before their first post (the staff before anyone)."""
+        rng = self.rng
+        firsts = dict(
+            db.session.execute(
+                select(Post.author_id, func.min(Post.created_at)).group_by(Post.author_id)
+            ).all()
+        )
+        start = min(firsts.values(), default=self.now)
+        for user in [*self.staff, *self.members]:
+            first = start if user in self.staff else firsts.get(user.id, self.now)
+            user.created_at = min(user.created_at, first - timedelta(days=rng.uniform(3, 90)))
+        db.session.commit()
 
     def _reply_count(self) -> int:
         roll = self.rng.random()
@@ -298,3 +352,14 @@ class _Writer:
         thread.created_at = posts[0].created_at
         thread.last_posted_at = posts[-1].created_at
         db.session.commit()
+
+
+def _pattern(rng: random.Random, number: int) -> Image.Image:
+    """A drawn stand-in for a photo of work: strips of wood tones, like a marquetry panel."""
+    tones = [(181, 129, 84), (139, 90, 43), (222, 184, 135), (101, 67, 33), (205, 170, 125)]
+    image = Image.new("RGB", (960, 720), tones[number % len(tones)])
+    draw = ImageDraw.Draw(image)
+    for x in range(0, 960, 40):
+        draw.rectangle([x, 0, x + 38, 720], fill=rng.choice(tones))
+    draw.ellipse([300, 180, 660, 540], outline=(60, 40, 20), width=12)
+    return image

@@ -19,7 +19,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import ModerationAction, Post, PostRevision, Thread, User
 from forum.models.base import utcnow
-from forum.services import accounts, devices, exports, posting, review_tasks
+from forum.services import accounts, devices, exports, photos, posting, review_tasks
 from gdpr import erasure as gdpr_erasure
 from gdpr import files
 from gdpr import requests as gdpr_requests
@@ -151,6 +151,7 @@ def settle_on_disk() -> None:
     search_index.compact(db.session.connection())
     db.session.commit()
     gdpr_erasure.checkpoint(db.session)
+    photos.sweep()  # the files of the photos whose rows are gone
 
 
 def _execute(scheduled: Erasure) -> ErasureCertificate:

@@ -29,7 +29,7 @@ from forum.models import (
     User,
 )
 from forum.models.base import utcnow
-from forum.services import accounts, notifications, subject_requests
+from forum.services import accounts, notifications, photos, subject_requests
 from gdpr import consent, export, legal_hold
 from gdpr import requests as gdpr_requests
 from gdpr.annotations import of
@@ -317,6 +317,9 @@ def _build_export(archive_id: int) -> None:
     }
     for post in data["posts"]:
         files[f"posts/{post['id']}.md"] = _post_markdown(post)
+    for name, path in photos.of_member(user):  # the photos themselves, as stored
+        if path.exists():
+            files[name] = path.read_bytes()
     archive.filename = f"{secrets.token_hex(16)}.zip"
     export.write_zip(exports_folder() / archive.filename, files)
     now = utcnow()

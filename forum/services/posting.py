@@ -26,6 +26,7 @@ from forum.models import (
 )
 from forum.models.base import utcnow
 from forum.services import accounts, notifications
+from forum.services import photos as photo_files
 from gdpr import legal_hold
 
 TITLE_MIN, TITLE_MAX = limits.TITLE_MIN, limits.TITLE_MAX
@@ -162,8 +163,10 @@ def create_thread(
     topic_id: int | None,
     trade_ids: Sequence[int] = (),
     ip: str | None = None,
+    photos: Sequence[photo_files.Prepared] = (),
 ) -> Thread:
-    """Open a thread in one topic, with zero to three trades, and its first post."""
+    """Open a thread in one topic, with zero to three trades, and its first post (with its
+    PHOTOS, checked and re-encoded by `photos.prepare_all`)."""
     policy.require(policy.can_create_thread(actor))
     title = " ".join(title.split())
     body = _normalise_body(body)
@@ -205,6 +208,9 @@ def create_thread(
     )
     db.session.add(first)
     _hold(actor, first, ip)
+    if photos:
+        db.session.flush()
+        photo_files.attach(actor, first, photos)
     if not pending:
         count_thread(topic, trades, +1)
         db.session.flush()
@@ -233,8 +239,9 @@ def reply(
     body: str,
     quoted_post_id: int | None = None,
     ip: str | None = None,
+    photos: Sequence[photo_files.Prepared] = (),
 ) -> Post:
-    """Publish ACTOR's reply at the end of THREAD, optionally quoting a post."""
+    """Publish ACTOR's reply at the end of THREAD, optionally quoting a post, with PHOTOS."""
     policy.require(policy.can_reply(actor, thread))
     body = _normalise_body(body)
     quoted = db.session.get(Post, quoted_post_id) if quoted_post_id else None
@@ -261,6 +268,9 @@ def reply(
     )
     db.session.add(post)
     _hold(actor, post, ip)
+    if photos:
+        db.session.flush()
+        photo_files.attach(actor, post, photos)
     later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
     counters = (
         {"pending_count": Thread.pending_count + 1}

@@ -19,6 +19,7 @@ from forum.models import (
     Notification,
     PersonalDataAccess,
     Post,
+    PostPhoto,
     PostRevision,
     Report,
     User,
@@ -71,12 +72,13 @@ def unverified_accounts(session: Session, cutoff: datetime, dry_run: bool) -> in
 
 
 def deleted_posts(session: Session, cutoff: datetime, dry_run: bool) -> int:
-    """The text of posts deleted by their author (30 days); the placeholder stays."""
+    """The text and photos of posts deleted by their author (30 days); the placeholder stays."""
     due = select(Post.id).where(Post.deleted_at < cutoff, Post.source != "")
     count = session.scalar(select(func.count()).select_from(due.subquery())) or 0
     if not dry_run and count:
         ids = list(session.scalars(due))
         session.execute(delete(PostRevision).where(PostRevision.post_id.in_(ids)))
+        session.execute(delete(PostPhoto).where(PostPhoto.post_id.in_(ids)))  # files: sweep
         session.execute(
             update(Post).where(Post.id.in_(ids)).values(source="", html="", search_text="")
         )
@@ -241,7 +243,7 @@ RETENTION_RULES = [
         "deleted_posts",
         "deleted_post",
         deleted_posts,
-        tables=("posts", "post_revisions"),
+        tables=("posts", "post_revisions", "post_photos"),
         since="deletion",
     ),
     Rule(

@@ -4,8 +4,12 @@ its own declaration. A new table the factory does not reach makes the test fail.
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 import gdpr.models
 from forum.extensions import db
@@ -22,6 +26,7 @@ from forum.services import (
     messages,
     moderation,
     notifications,
+    photos,
     posting,
     profiles,
     reactions,
@@ -73,6 +78,11 @@ def give_a_past_everywhere(app) -> User:
         member, answer, reason="harassment", member_ids={member.id, someone.id}
     )
     messages.set_block(member, someone, True)  # she blocks him
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(picture, "PNG")
+    picture.seek(0)
+    photos.attach(member, own, photos.prepare_all([FileStorage(picture, "etabli.png")]))
+    db.session.commit()
     messages.set_block(someone, member, True)  # he blocks her
     notifications.save_settings(member, {"reaction": "off"}, digest=True, follow_on_post=True)
     moderation.report_post(someone, own, reason="off_topic")  # one she received
@@ -180,6 +190,7 @@ ANONYMISED = {
         "html": "",
     },
     ("blocks", "user_id"): GONE,
+    ("post_photos", "user_id"): GONE,  # and their files, whatever she chose for her text
     ("blocks", "blocked_id"): {"blocked_id": None},  # the one blocking her blocks nobody now
     # gdpr/'s records: kept under their legal basis, closed or dated.
     ("gdpr_consent_events", "subject_ref"): {"subject_ended_at": SET},

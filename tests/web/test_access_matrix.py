@@ -106,6 +106,8 @@ EXPECTED = {
     "forum.follow_topic": MEMBERS,
     "forum.follow_trade": MEMBERS,
     "forum.mark_all_read": MEMBERS,
+    "forum.photo": PUBLIC,  # "x" names no photo: a 404; a real one follows its post
+    "forum.photo_thumb": PUBLIC,
     "messages.inbox": MEMBERS,
     "messages.settings": MEMBERS,
     "messages.new": POSTING,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from forum.services import taxonomy
@@ -32,14 +33,20 @@ class PlacementForm(BaseForm):
         return [trade_id for trade_id in self.trades.data or [] if trade_id]
 
 
+PHOTOS_LABEL = _l("Photos de votre travail (quatre au plus : JPEG, PNG ou WebP)")
+PHOTO_TYPES = {"accept": "image/jpeg,image/png,image/webp"}
+
+
 class ThreadForm(PlacementForm):
     title = StringField(_l("Titre"), render_kw={"maxlength": 150, "autocomplete": "off"})
     body = TextAreaField(_l("Message"), render_kw={"rows": 12, "data-draft": "1"})
+    photos = MultipleFileField(PHOTOS_LABEL, render_kw=PHOTO_TYPES)
 
 
 class ReplyForm(BaseForm):
     body = TextAreaField(_l("Votre réponse"), render_kw={"rows": 8, "data-draft": "1"})
     quote_of = HiddenField()
+    photos = MultipleFileField(PHOTOS_LABEL, render_kw=PHOTO_TYPES)
 
 
 class EditPostForm(BaseForm):

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,6 +29,7 @@ from forum.services import (
     feeds,
     follows,
     messages,
+    photos,
     posting,
     profiles,
     reactions,
@@ -93,6 +95,11 @@ def _with_page(endpoint: str, page: int, **values: object) -> str:
 def page_link(endpoint: str, page: int) -> str:
     """The address of PAGE of the list or thread being shown (pager links)."""
     return _with_page(endpoint, page, **(request.view_args or {}))
+
+
+def _sent_photos() -> list[photos.Prepared]:
+    """The photos sent with the form, checked and re-encoded (InvalidInput on `photos`)."""
+    return photos.prepare_all(photos.chosen(request.files.getlist("photos")))
 
 
 def previewing() -> bool:
@@ -282,6 +289,7 @@ def new_thread():
                 topic_id=form.topic.data,
                 trade_ids=form.trade_ids(),
                 ip=request.remote_addr or "unknown",
+                photos=_sent_photos(),
             )
         except InvalidInput as error:
             form.add_error(error)
@@ -301,6 +309,7 @@ def _thread_page(
         slug = thread_slug(thread)
         return redirect(_with_page("forum.thread", out.last, thread_id=thread.id, slug=slug))
     page_reactions = reactions.on_posts(actor, posts.items)
+    page_photos = photos.on_posts(posts.items)
     solution = solutions.solution_of(actor, thread)
     following = follows.follows(actor, thread)
     reading.mark_seen(actor, thread, posts.items)
@@ -311,6 +320,7 @@ def _thread_page(
             posts=posts,
             form=form,
             reactions=page_reactions,
+            photos_of=page_photos,
             reaction_kinds=reactions.KINDS,
             solution=solution,
             following=following,
@@ -366,6 +376,7 @@ def reply(thread_id: int):
                 body=form.body.data or "",
                 quoted_post_id=optional_int(form.quote_of.data or None),
                 ip=request.remote_addr or "unknown",
+                photos=_sent_photos(),
             )
         except InvalidInput as error:
             form.add_error(error)
@@ -398,6 +409,33 @@ def _get_post(post_id: int) -> Post:
     if post is None or not policy.can_see_post(current_actor(), post):
         abort(404)
     return post
+
+
+def _photo_file(token: str, extension: str, *, thumb: bool) -> Response:
+    """A photo, only for who may read its post (not cached by shared caches: who may read it
+    can change — a post hidden, deleted, or its author's data restricted)."""
+    photo = photos.get(token)
+    if photo is None or photo.extension != extension:
+        abort(404)
+    if not policy.can_read_post(current_actor(), photo.post):
+        abort(404)
+    path = photos.path_of(photo, thumb=thumb)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=photo.mimetype, conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.get("/photos/<token>.<any(jpg, png):extension>")
+def photo(token: str, extension: str):
+    return _photo_file(token, extension, thumb=False)
+
+
+@bp.get("/photos/t/<token>.<any(jpg, png):extension>")
+def photo_thumb(token: str, extension: str):
+    return _photo_file(token, extension, thumb=True)
 
 
 @bp.get("/p/<int:post_id>")
