@@ -54,7 +54,7 @@ def test_the_demo_is_a_lively_forum(loaded):
     assert loaded.created
     assert _count(User) == 63
     assert 180 <= _count(Thread) <= 220
-    assert 1_800 <= _count(Post) <= 2_600
+    assert 950 <= _count(Post) <= 1_100
     assert _count(select(Post).where(Post.quoted_post_id.is_not(None)).subquery()) > 100
     assert _count(PostRevision) > 50
     topics_used = db.session.scalar(select(func.count(func.distinct(Thread.topic_id))))
@@ -86,6 +86,16 @@ def test_the_demo_reports_match_their_posts_and_members_joined_before_posting(lo
     assert "rue des Artisans" in reports["personal_data"].source
     for user in db.session.scalars(select(User)):
         assert user.created_at < first_posts.get(user.id, user.created_at + timedelta(1))
+
+
+def test_demo_replies_are_written_for_their_own_thread():
+    content = demo._content()
+    threads = [*content["pinned"], *(t for ts in content["threads"].values() for t in ts)]
+    replies = [reply for thread in threads for reply in thread["replies"]]
+
+    assert "replies" not in content and "topic_replies" not in content  # no shared pool
+    assert all(thread["replies"] for thread in threads)
+    assert len(replies) == len(set(replies))  # no sentence reused across threads
 
 
 def test_the_demo_has_pinned_charter_and_financing_faq(loaded):

@@ -207,7 +207,7 @@ class _Writer:
         admin, moderator, _official = self.staff
         for number, pinned in enumerate(self.content["pinned"]):
             author = admin if number != 1 else moderator
-            thread = self._thread(author, pinned, pinned["topic"], replies=(12, 70)[number == 1])
+            thread = self._thread(author, pinned, pinned["topic"])
             thread.is_pinned = True
             db.session.commit()
         for topic, threads in self.content["threads"].items():
@@ -215,7 +215,7 @@ class _Writer:
                 trades = [taxonomy.get_trade(slug) for slug in data["trades"]]
                 candidates = [m for t in trades if t for m in self.by_trade.get(t.id, [])]
                 author = self.rng.choice(candidates or self.members)
-                self._thread(author, data, topic, replies=self._reply_count())
+                self._thread(author, data, topic)
         self._reports()
         self._community()
 
@@ -290,42 +290,33 @@ class _Writer:
             user.created_at = min(user.created_at, first - timedelta(days=rng.uniform(3, 90)))
         db.session.commit()
 
-    def _reply_count(self) -> int:
-        roll = self.rng.random()
-        if roll < 0.15:
-            return self.rng.randint(0, 2)
-        if roll < 0.9:
-            return self.rng.randint(4, 14)
-        return self.rng.randint(20, 32)
-
-    def _thread(self, author: User, data: dict[str, Any], topic_slug: str, *, replies: int):
+    def _thread(self, author: User, data: dict[str, Any], topic_slug: str):
+        """A thread and its replies, each written for it (`replies` in the content file)."""
         topic = taxonomy.get_topic(topic_slug)
         trade_ids = [t.id for slug in data.get("trades", []) if (t := taxonomy.get_trade(slug))]
         thread = posting.create_thread(
             author, title=data["title"], body=data["body"], topic_id=topic.id, trade_ids=trade_ids
         )
-        pool = self.content["replies"] + self.content["topic_replies"].get(topic_slug, []) * 2
         posts = list(db.session.scalars(select(Post).where(Post.thread_id == thread.id)))
-        for _ in range(replies):
-            posts.append(self._reply(thread, posts, pool))
+        for body in data["replies"]:
+            posts.append(self._reply(thread, posts, body))
         self._spread_dates(thread, posts)
         self.threads += 1
         self.posts += len(posts)
         return thread
 
-    def _reply(self, thread: Thread, posts: list[Post], pool: list[str]) -> Post:
+    def _reply(self, thread: Thread, posts: list[Post], body: str) -> Post:
         rng = self.rng
         author = rng.choice(self.members if rng.random() < 0.95 else self.staff[1:])
-        body = rng.choice(pool)
         quoted = None
         quotable = [post for post in posts if not post.is_deleted]
-        if quotable and rng.random() < 0.12:
+        if quotable and rng.random() < 0.2:
             quoted = rng.choice(quotable)
             body = posting.quote_markdown(quoted) + body
         post = posting.reply(
             author, thread, body=body, quoted_post_id=quoted.id if quoted else None
         )
-        if rng.random() < 0.06:
+        if rng.random() < 0.08:
             posting.edit_post(
                 author, post, body=f"{post.source}\n\n{rng.choice(self.content['edits'])}"
             )
