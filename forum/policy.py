@@ -12,7 +12,17 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from forum import charter
 from forum.errors import NotAllowed
-from forum.models import Appeal, Conversation, Message, ModerationAction, Post, Role, Thread, User
+from forum.models import (
+    Appeal,
+    Conversation,
+    ConversationMember,
+    Message,
+    ModerationAction,
+    Post,
+    Role,
+    Thread,
+    User,
+)
 from forum.models.base import utcnow
 
 
@@ -333,6 +343,28 @@ def can_view_profile(actor: User | None, user: User) -> bool:
     """A restricted member's profile is hidden from others while the dispute lasts."""
     return not user.is_restricted or (
         actor is not None and (actor.id == user.id or is_admin(actor))
+    )
+
+
+def told_members() -> ColumnElement[bool]:
+    """The members sent notices, as a SQL condition: `is_told` for lists."""
+    return and_(User.email_verified_at.is_not(None), User.restricted_at.is_(None))
+
+
+def named_members() -> ColumnElement[bool]:
+    """The members whose name may be listed beside what they did (who reacted): not those
+    whose data is restricted (art. 18)."""
+    return User.restricted_at.is_(None)
+
+
+def visible_conversations(actor: User | None) -> ColumnElement[bool]:
+    """The conversations ACTOR may read, as a SQL condition: `can_read_conversation` for
+    lists and counts (its members only)."""
+    if actor is None:
+        return false()
+    return exists().where(
+        ConversationMember.conversation_id == Conversation.id,
+        ConversationMember.user_id == actor.id,
     )
 
 

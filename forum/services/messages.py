@@ -190,13 +190,11 @@ def get_conversation(actor: User, conversation_id: int) -> Conversation | None:
 
 def list_conversations(actor: User, *, page: int = 1) -> pagination.Page[ConversationRow]:
     """ACTOR's conversations, the latest active first, with their unread counts."""
-    mine = select(ConversationMember.conversation_id).where(ConversationMember.user_id == actor.id)
+    mine = select(Conversation).where(policy.visible_conversations(actor))
     total = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
     number = pagination.check(page, total)
     conversations = db.session.scalars(
-        select(Conversation)
-        .where(Conversation.id.in_(mine))
-        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        mine.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(pagination.PAGE_SIZE)
         .offset((number - 1) * pagination.PAGE_SIZE)
         .options(selectinload(Conversation.members).joinedload(ConversationMember.user))

@@ -120,9 +120,7 @@ def _recipients(ids: Select | Iterable[int], *, besides: Iterable[int | None] = 
     """The members among IDS who are told (`policy.is_told`), except BESIDES."""
     left_out = {member_id for member_id in besides if member_id}
     query = select(User).where(
-        User.id.in_(ids if isinstance(ids, Select) else list(ids)),
-        User.email_verified_at.is_not(None),
-        User.restricted_at.is_(None),
+        User.id.in_(ids if isinstance(ids, Select) else list(ids)), policy.told_members()
     )
     return [user for user in db.session.scalars(query) if user.id not in left_out]
 
@@ -323,8 +321,7 @@ def send_digests(*, now: datetime | None = None) -> int:
         select(User).where(
             User.notify_by_email.is_(True),
             User.email_digest.is_(True),
-            User.email_verified_at.is_not(None),
-            User.restricted_at.is_(None),
+            policy.told_members(),
             exists().where(
                 Notification.user_id == User.id,
                 Notification.emailed_at.is_(None),

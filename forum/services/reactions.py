@@ -57,7 +57,7 @@ def on_posts(reader: User | None, posts: Sequence[Post]) -> dict[int, OnPost]:
     rows = db.session.execute(
         select(Reaction.post_id, Reaction.kind, User.id, User.username)
         .join(User, User.id == Reaction.user_id)
-        .where(Reaction.post_id.in_(ids), User.restricted_at.is_(None))
+        .where(Reaction.post_id.in_(ids), policy.named_members())
         .order_by(Reaction.id)
     )
     for post_id, kind, user_id, username in rows:
