@@ -7,6 +7,7 @@ was sent.
 
 from __future__ import annotations
 
+ID_MAX = 2**31 - 1  # the largest id a database integer column holds
 BODY_MAX = 50_000  # a post
 TITLE_MIN, TITLE_MAX = 5, 150  # a thread's title
 BIO_MAX = 2_000  # a profile's presentation

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from forum import pagination, policy
-from forum.extensions import db
+from forum.extensions import db, unless_done_meanwhile
 from forum.models import Bookmark, Post, Thread, User
 from forum.models.base import utcnow
 
@@ -21,8 +21,9 @@ def toggle(actor: User, post: Post) -> bool:
         db.session.commit()
         return False
     policy.require(policy.can_bookmark(actor, post))
-    db.session.add(Bookmark(user_id=actor.id, post_id=post.id, created_at=utcnow()))
-    db.session.commit()
+    with unless_done_meanwhile():
+        db.session.add(Bookmark(user_id=actor.id, post_id=post.id, created_at=utcnow()))
+        db.session.commit()
     return True
 
 

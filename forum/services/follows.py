@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 
 from forum import policy
-from forum.extensions import db
+from forum.extensions import db, unless_done_meanwhile
 from forum.models import Follow, Thread, Topic, Trade, User, thread_trades
 from forum.models.base import utcnow
 
@@ -34,14 +34,15 @@ def follows(actor: User | None, target: Target) -> bool:
 def set_following(actor: User, target: Target, following: bool) -> None:
     """Follow TARGET, or stop: a thread left this way is not followed again by posting in it."""
     policy.require(policy.can_follow(actor))
-    row = _row(actor, target)
-    if row is None:
-        row = Follow(user_id=actor.id, created_at=utcnow(), active=following)
-        setattr(row, _column(target).key, target.id)
-        db.session.add(row)
-    else:
-        row.active = following
-    db.session.commit()
+    with unless_done_meanwhile():
+        row = _row(actor, target)
+        if row is None:
+            row = Follow(user_id=actor.id, created_at=utcnow(), active=following)
+            setattr(row, _column(target).key, target.id)
+            db.session.add(row)
+        else:
+            row.active = following
+        db.session.commit()
 
 
 def follow_on_post(actor: User, thread: Thread) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from forum import markup, pagination, policy, usernames
 from forum.errors import InvalidInput
-from forum.extensions import db
+from forum.extensions import db, unless_done_meanwhile
 from forum.models import Block, Conversation, ConversationMember, Message, User
 from forum.models.base import utcnow
 from forum.services import posting
@@ -49,15 +49,24 @@ def is_blocked_by(actor: User, member: User) -> bool:
     return db.session.scalar(query) is not None
 
 
+def blocked_within(actor: User, member_ids: set[int]) -> bool:
+    """Whether one of the other members MEMBER_IDS blocks ACTOR (who may then write no more
+    in their conversation)."""
+    others = [member_id for member_id in member_ids if member_id != actor.id]
+    query = select(Block.id).where(Block.user_id.in_(others), Block.blocked_id == actor.id)
+    return bool(others) and db.session.scalar(query.limit(1)) is not None
+
+
 def set_block(actor: User, member: User, blocking: bool) -> None:
     """Block MEMBER for ACTOR, or lift the block."""
     policy.require(policy.can_block(actor, member))
     mine = (Block.user_id == actor.id, Block.blocked_id == member.id)
-    if not blocking:
-        db.session.execute(delete(Block).where(*mine))
-    elif db.session.scalar(select(Block.id).where(*mine)) is None:
-        db.session.add(Block(user_id=actor.id, blocked_id=member.id, created_at=utcnow()))
-    db.session.commit()
+    with unless_done_meanwhile():
+        if not blocking:
+            db.session.execute(delete(Block).where(*mine))
+        elif db.session.scalar(select(Block.id).where(*mine)) is None:
+            db.session.add(Block(user_id=actor.id, blocked_id=member.id, created_at=utcnow()))
+        db.session.commit()
 
 
 # --- conversations -------------------------------------------------------------------------
@@ -157,9 +166,12 @@ def _add_message(actor: User, conversation: Conversation, body: str, now) -> Mes
 
 def reply(actor: User, conversation: Conversation, *, body: str) -> Message:
     """ACTOR's message at the end of CONVERSATION."""
-    policy.require(policy.can_write_in(actor, conversation, member_ids(conversation)))
+    members = member_ids(conversation)
+    policy.require(policy.can_write_in(actor, conversation, members))
     body = body.replace("\r\n", "\n").rstrip()
     problem = _body_problem(body)
+    if blocked_within(actor, members):
+        problem = _("Un membre de cette conversation vous a bloqué : vous ne pouvez plus y écrire.")
     if problem:
         raise InvalidInput("body", problem)
     message = _add_message(actor, conversation, body, utcnow())

@@ -335,6 +335,7 @@ def remove_message(actor: User, message: Message, grounds: Grounds) -> Message:
         raise InvalidInput("reason", _("Ce message a déjà été retiré."))
     grounds = _grounds("remove_message", grounds)
     message.removed_at = utcnow()
+    message.source = message.html = ""  # the placeholder stays, the words go
     _resolve_message_reports(message, "removed")
     target = f"message:{message.id}"
     _commit_and_tell(_log(actor, message.author_id, "remove_message", target, grounds))

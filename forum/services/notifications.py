@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, event, exists, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from forum import pagination, policy, tokens
+from forum import limits, pagination, policy, tokens
 from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
@@ -158,6 +158,8 @@ def tell(
             Notification.post_id == post.id
             if post is not None and thread is None
             else Notification.thread_id == thread.id,
+            # Not onto a notice whose post was hidden or deleted since: it is no longer shown.
+            or_(Notification.post_id.is_(None), _still_published(Notification.post_id)),
         )
         bumped = set(db.session.scalars(select(Notification.user_id).where(same)))
         if bumped:
@@ -185,6 +187,15 @@ def tell(
             notice.emailed_at = now
             _mail_after_commit(member, [_describe(notice, post=post, thread=thread)])
     return created
+
+
+def _still_published(post_id):
+    return exists().where(
+        Post.id == post_id,
+        Post.hidden_at.is_(None),
+        Post.deleted_at.is_(None),
+        Post.pending_at.is_(None),
+    )
 
 
 def _blocking(by: User | None, members: Sequence[User]) -> set[int]:
@@ -237,8 +248,11 @@ def mentioned_in(post: Post, *, before: str | None = None) -> list[User]:
     from forum.services import posting  # posting tells through this module
 
     named = posting.mentioned(post.source)
-    if before is not None:
-        known = {user.id for user in posting.mentioned(before)}
+    if before is not None:  # an edit: not those the post told already, nor named before
+        told = select(Notification.user_id).where(
+            Notification.post_id == post.id, Notification.kind == "mention"
+        )
+        known = {user.id for user in posting.mentioned(before)} | set(db.session.scalars(told))
         named = [user for user in named if user.id not in known]
     return [user for user in named if user.id != post.author_id]
 
@@ -370,8 +384,9 @@ def unsubscribe(token: str) -> User | None:
     """Withdraw the e-mail consent of the member TOKEN was made for; None if it is not valid."""
     from forum.services import consents
 
-    member_id = tokens.peek("unsubscribe", token)
-    member = db.session.get(User, member_id) if isinstance(member_id, int) else None
+    member_id = tokens.peek("unsubscribe", token)  # not verified yet: bounded before use
+    known = type(member_id) is int and 0 < member_id <= limits.ID_MAX
+    member = db.session.get(User, member_id) if known else None
     try:
         tokens.read(
             "unsubscribe",

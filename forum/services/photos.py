@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import secrets
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,21 @@ from forum.models.base import utcnow
 from gdpr import files
 
 log = logging.getLogger(__name__)
-FORMATS = {"JPEG", "PNG", "WEBP"}
+# MPO: the JPEG of many phone cameras (extra frames after the first, which alone is kept).
+FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+# What Pillow raises on a damaged file, depending on the damage: all mean « not a photo ».
+UNREADABLE = (
+    UnidentifiedImageError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    IndexError,
+    TypeError,
+    KeyError,
+    EOFError,
+    struct.error,
+    Image.DecompressionBombError,
+)
 PIXELS_MAX = 40_000_000  # a decompression bomb is refused before it is decoded
 FIELD = "photos"
 
@@ -89,7 +104,7 @@ def _prepare(upload: FileStorage) -> Prepared:
                 raise refused
             probe.load()
             image = ImageOps.exif_transpose(probe)  # turned upright, then its EXIF dropped
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+    except UNREADABLE as error:
         raise refused from error
     return encode(image)
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from forum import policy
-from forum.extensions import db
+from forum.extensions import db, unless_done_meanwhile
 from forum.models import Post, Reaction, User
 from forum.models.base import utcnow
 from forum.services import notifications
@@ -37,13 +37,14 @@ def toggle(actor: User, post: Post, kind: str) -> bool:
         db.session.commit()
         return False
     policy.require(policy.can_react(actor, post))
-    db.session.add(Reaction(user_id=actor.id, post_id=post.id, kind=kind, created_at=utcnow()))
-    db.session.flush()
-    if post.author is not None:
-        notifications.tell(
-            [post.author], "reaction", post=post, detail=kind, grouped=True, by=actor
-        )
-    db.session.commit()
+    with unless_done_meanwhile():
+        db.session.add(Reaction(user_id=actor.id, post_id=post.id, kind=kind, created_at=utcnow()))
+        db.session.flush()
+        if post.author is not None:
+            notifications.tell(
+                [post.author], "reaction", post=post, detail=kind, grouped=True, by=actor
+            )
+        db.session.commit()
     return True
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import delete
+from sqlalchemy import delete, or_
 
 from forum import policy
 from forum.errors import InvalidInput
@@ -24,7 +24,13 @@ def set_solution(actor: User, thread: Thread, post: Post | None) -> None:
     policy.require(policy.can_mark_solution(actor, thread, post))
     if posting.first_post_id(thread) == post.id:
         raise InvalidInput("post_id", _("La question elle-même ne peut pas être sa solution."))
-    db.session.execute(delete(ThreadSolution).where(ThreadSolution.thread_id == thread.id))
+    # The thread's former solution goes; so does the row of a reply that was another thread's
+    # solution before a moderator moved it here (a split).
+    db.session.execute(
+        delete(ThreadSolution).where(
+            or_(ThreadSolution.thread_id == thread.id, ThreadSolution.post_id == post.id)
+        )
+    )
     db.session.add(ThreadSolution(thread_id=thread.id, post_id=post.id, marked_at=utcnow()))
     if post.author is not None and post.author_id != actor.id:
         notifications.tell([post.author], "solution", post=post, by=actor)

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.routing import IntegerConverter
 from wtforms import SelectChoice
 
-ID_MAX = 2**31 - 1  # the largest id a database integer column holds
+from forum.limits import ID_MAX
 
 
 def optional_int(value: object) -> int | None:

@@ -568,3 +568,71 @@ def test_a_member_whose_data_is_restricted_is_told_nothing(app_ctx):
     make_post(thread=thread, body="Une réponse, et @compte-gele.")
 
     assert _kinds(frozen.id) == []
+
+
+def test_a_reply_notice_whose_post_was_hidden_gives_way_to_a_new_one(app_ctx):
+    thread = make_thread()
+    first = make_post(thread=thread, body="Bientôt masquée.")
+    moderation.hide_post(make_user(role=Role.MODERATOR), first, Grounds("Hors", "respect"))
+
+    make_post(thread=thread, body="Une réponse visible.")
+    make_post(thread=thread, body="Une autre.")
+
+    assert _kinds(thread.author_id) == [("reply", 1), ("reply", 2)]
+    assert notifications.count_unread(thread.author) == 1  # the visible one, grouping two
+
+
+def test_naming_someone_again_by_editing_tells_them_once(app_ctx):
+    named = make_user(username="odile-une-fois")
+    post = make_post(body="Merci @odile-une-fois.")
+
+    posting.edit_post(post.author, post, body="Merci à toutes.")
+    posting.edit_post(post.author, post, body="Merci @odile-une-fois, vraiment.")
+
+    assert _kinds(named.id) == [("mention", 1)]
+
+
+def test_marking_a_solution_moved_from_another_thread_by_a_split_works(app_ctx):
+    thread = make_thread()
+    question = make_post(thread=thread, body="Une question dans la question.")
+    answer = make_post(thread=thread, body="La réponse à la sous-question.")
+    moderator = make_user(role=Role.MODERATOR)
+    solutions.set_solution(thread.author, thread, answer)
+    moved = moderation.split_thread(
+        moderator,
+        thread,
+        post_ids=[question.id, answer.id],
+        title="La sous-question",
+        grounds=Grounds("Autre sujet", "on_topic"),
+    )
+
+    solutions.set_solution(moderator, moved, answer)
+
+    assert db.session.get(Thread, moved.id).solution.post_id == answer.id
+    assert db.session.get(Thread, thread.id).solution is None
+
+
+def test_a_forged_unsubscribe_token_with_an_absurd_id_is_refused_not_a_500(app, client):
+    with app.app_context():
+        from forum import tokens
+
+        forged = [tokens.make("unsubscribe", value) for value in (10**30, True, -4, "1")]
+
+    answers = [client.post(f"/me/unsubscribe/{token}").status_code for token in forged]
+
+    assert answers == [400, 400, 400, 400]
+
+
+def test_the_same_click_twice_at_once_is_not_an_error(app_ctx):
+    from forum.extensions import unless_done_meanwhile
+    from forum.models import Bookmark
+    from forum.models.base import utcnow
+
+    post = make_post()
+    member = make_user()
+    for _ in range(2):  # the second insert breaks the unique constraint, as a race would
+        with unless_done_meanwhile():
+            db.session.add(Bookmark(user_id=member.id, post_id=post.id, created_at=utcnow()))
+            db.session.commit()
+
+    assert db.session.scalar(select(func.count()).select_from(Bookmark)) == 1

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from forum.extensions import db
 from forum.models import Conversation, Message, Notification, Role, User
 from forum.services import erasure, exports, messages, moderation
+from forum.services.moderation import Grounds
 from tests.factories import PASSWORD, make_post, make_user, open_session
 
 
@@ -191,3 +192,31 @@ def test_the_erasure_removes_the_members_words_and_leaves_a_former_member(
     with app.app_context():
         sources = set(db.session.scalars(select(Message.source)))
         assert sources == {"[message supprimé : membre effacé]", "Merci, je t'appelle."}
+
+
+def test_a_member_blocked_by_another_can_no_longer_write_in_their_conversation(app, client):
+    alice, bruno = _members(app, "alice-avant", "bruno-apres")
+    path = _start(app, alice, "bruno-apres").location
+    _as(app, bruno).post("/u/alice-avant/block", data={"block": "1"})
+    writer = _as(app, alice)
+
+    refused = writer.post(path, data={"body": "Tu es là ?"})
+    page = writer.get(path).get_data(as_text=True)
+
+    assert refused.status_code == 400
+    assert "vous a bloqué" in refused.get_data(as_text=True)
+    assert "Tu es là ?" in refused.get_data(as_text=True)  # the text is kept
+    assert 'name="body"' not in page  # no form to write with
+
+
+def test_a_removed_message_loses_its_words(app_ctx):
+    alice, bruno = make_user(), make_user()
+    messages.start(alice, to=bruno.username, title="Sujet", body="Insulte.")
+    (message,) = db.session.scalars(select(Message)).all()
+    moderation.report_message(bruno, message, reason="harassment", member_ids={alice.id, bruno.id})
+
+    moderation.remove_message(
+        make_user(role=Role.MODERATOR), message, Grounds("Insulte", "respect", "report")
+    )
+
+    assert (message.source, message.html) == ("", "") and message.removed_at

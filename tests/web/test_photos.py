@@ -178,3 +178,43 @@ def test_photos_are_exported_then_purged_with_the_post_and_erased(photo_app, tim
         )
     ]
     assert list(folder.iterdir()) == []
+
+
+def test_damaged_files_are_refused_never_a_500(photo_app):
+    import random
+
+    from werkzeug.datastructures import FileStorage
+
+    from forum.errors import InvalidInput
+    from forum.services import photos
+
+    rng = random.Random(1)
+    base = _png(size=(50, 50))
+    outcomes = set()
+    with photo_app.app_context():
+        for _ in range(1500):
+            damaged = bytearray(base)
+            for _ in range(3):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            try:
+                photos.prepare_all([FileStorage(io.BytesIO(bytes(damaged)), "abimee.png")])
+            except InvalidInput:
+                outcomes.add("refused")
+            else:
+                outcomes.add("accepted")
+
+    assert "refused" in outcomes  # and nothing else escaped
+
+
+def test_a_phone_jpeg_with_extra_frames_mpo_is_accepted(photo_app):
+    thread_id, lucie = _world(photo_app)
+    mpo = io.BytesIO()
+    first, second = Image.new("RGB", (400, 300), (90, 60, 30)), Image.new("RGB", (400, 300))
+    first.save(mpo, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(mpo.getvalue())).format == "MPO"
+
+    sent = _reply(_as(photo_app, lucie), thread_id, [("IMG_0001.jpg", mpo.getvalue())])
+
+    assert sent.status_code == 302
+    with photo_app.app_context():
+        assert db.session.scalar(select(PostPhoto.extension)) == "jpg"

@@ -89,6 +89,7 @@ def _page(conversation, form: MessageForm, status: int = 200, preview: str | Non
             url_for("messages.conversation", conversation_id=conversation.id, page=out.last)
         )
     member_ids = {member.user_id for member in conversation.members}
+    blocked = messages.blocked_within(actor, member_ids)
     return (
         render_template(
             "messages/conversation.html",
@@ -96,7 +97,8 @@ def _page(conversation, form: MessageForm, status: int = 200, preview: str | Non
             shown=shown,
             form=form,
             member_ids=member_ids,
-            writable=policy.can_write_in(actor, conversation, member_ids),
+            writable=policy.can_write_in(actor, conversation, member_ids) and not blocked,
+            blocked=blocked,
             preview=preview,
         ),
         status,
