@@ -357,13 +357,13 @@ def named_members() -> ColumnElement[bool]:
     return User.restricted_at.is_(None)
 
 
-def visible_conversations(actor: User | None) -> ColumnElement[bool]:
-    """The conversations ACTOR may read, as a SQL condition: `can_read_conversation` for
-    lists and counts (its members only)."""
+def visible_conversations(actor: User | None, conversation_id=None) -> ColumnElement[bool]:
+    """The conversations ACTOR may read, as a SQL condition on CONVERSATION_ID (a column;
+    `Conversation.id` by default): `can_read_conversation` for lists and counts."""
     if actor is None:
         return false()
     return exists().where(
-        ConversationMember.conversation_id == Conversation.id,
+        ConversationMember.conversation_id == (conversation_id or Conversation.id),
         ConversationMember.user_id == actor.id,
     )
 

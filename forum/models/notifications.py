@@ -12,6 +12,7 @@ from forum.models.base import Base
 from gdpr.annotations import not_personal, personal
 
 if TYPE_CHECKING:
+    from forum.models.messages import Conversation
     from forum.models.moderation import ModerationAction
     from forum.models.threads import Post, Thread
 
@@ -41,6 +42,9 @@ class Notification(Base):
     thread_id: Mapped[int | None] = mapped_column(
         ForeignKey("threads.id", ondelete="CASCADE"), index=True, info=NOTICE
     )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True, info=NOTICE
+    )
     # What became of a report ("hidden", "dismissed"…), or the reaction given.
     detail: Mapped[str | None] = mapped_column(String(20), info=NOTICE)
     count: Mapped[int] = mapped_column(default=1, server_default="1", info=NOTICE)
@@ -52,6 +56,7 @@ class Notification(Base):
     action: Mapped[ModerationAction | None] = relationship()
     post: Mapped[Post | None] = relationship()
     thread: Mapped[Thread | None] = relationship()
+    conversation: Mapped[Conversation | None] = relationship()
 
     @property
     def is_unread(self) -> bool:

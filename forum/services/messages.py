@@ -19,7 +19,7 @@ from forum.errors import InvalidInput
 from forum.extensions import db, unless_done_meanwhile
 from forum.models import Block, Conversation, ConversationMember, Message, User
 from forum.models.base import utcnow
-from forum.services import posting
+from forum.services import notifications, posting
 
 MEMBERS_MAX = 10  # the starter and up to nine others
 TITLE_MAX = 150
@@ -161,6 +161,8 @@ def _add_message(actor: User, conversation: Conversation, body: str, now) -> Mes
         .values(last_read_message_id=message.id)
     )
     conversation.last_message_at = now
+    others = [member.user for member in conversation.members if member.user_id != actor.id]
+    notifications.message_written(message, conversation, others)
     return message
 
 
@@ -282,6 +284,7 @@ def list_messages(
             .values(last_read_message_id=messages[-1].id)
         )
         db.session.commit()
+        notifications.mark_read(actor, conversation_id=conversation.id)
     return pagination.Page(items=list(messages), number=number, total=total)
 
 

@@ -24,6 +24,8 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
     Block,
+    Conversation,
+    Message,
     ModerationAction,
     NoticeSetting,
     Notification,
@@ -56,6 +58,7 @@ KINDS = {
     "solution": Kind(_l("Ma réponse choisie comme solution"), EMAIL),
     "new_thread": Kind(_l("Nouvelles discussions dans les sujets et métiers que je suis"), WEB),
     "report_outcome": Kind(_l("Suite donnée à mes signalements"), WEB),
+    "message": Kind(_l("Nouveaux messages privés"), EMAIL),
 }
 MODERATION = "moderation"  # a statement of reasons: always told, mailed with the consent
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # an unsubscribe link works for more than a year
@@ -131,6 +134,7 @@ def tell(
     *,
     post: Post | None = None,
     thread: Thread | None = None,
+    conversation: Conversation | None = None,
     detail: str | None = None,
     grouped: bool = False,
     by: User | None = None,
@@ -155,9 +159,7 @@ def tell(
             Notification.user_id.in_([member.id for member in told]),
             Notification.kind == kind,
             Notification.read_at.is_(None),
-            Notification.post_id == post.id
-            if post is not None and thread is None
-            else Notification.thread_id == thread.id,
+            _same_subject(post=post, thread=thread, conversation=conversation),
             # Not onto a notice whose post was hidden or deleted since: it is no longer shown.
             or_(Notification.post_id.is_(None), _still_published(Notification.post_id)),
         )
@@ -178,6 +180,7 @@ def tell(
             kind=kind,
             post_id=post.id if post is not None else None,
             thread_id=thread.id if thread is not None else None,
+            conversation_id=conversation.id if conversation is not None else None,
             detail=detail,
             created_at=now,
         )
@@ -185,8 +188,24 @@ def tell(
         created.append(notice)
         if channels[member.id] == EMAIL and member.notify_by_email and not member.email_digest:
             notice.emailed_at = now
-            _mail_after_commit(member, [_describe(notice, post=post, thread=thread)])
+            described = _describe(notice, post=post, thread=thread, conversation=conversation)
+            _mail_after_commit(member, [described])
     return created
+
+
+def _same_subject(*, post, thread, conversation):
+    """What a grouped notice is about: the conversation, the thread, or else the post."""
+    if conversation is not None:
+        return Notification.conversation_id == conversation.id
+    if thread is not None:
+        return Notification.thread_id == thread.id
+    return Notification.post_id == post.id
+
+
+def message_written(message: Message, conversation: Conversation, others: Sequence[User]) -> None:
+    """Tell the other members of CONVERSATION of MESSAGE (grouped while unread), unless they
+    block its author."""
+    tell(others, "message", conversation=conversation, grouped=True, by=message.author)
 
 
 def _still_published(post_id):
@@ -278,9 +297,19 @@ class Described:
     url: str
 
 
-def _describe(notice: Notification, *, post: Post | None, thread: Thread | None) -> Described:
+def _describe(
+    notice: Notification,
+    *,
+    post: Post | None,
+    thread: Thread | None,
+    conversation: Conversation | None = None,
+) -> Described:
     """What a notice says in an e-mail, and where it leads."""
     from forum.services import posting
+
+    if conversation is not None:  # its title and author are for its members, like the mail
+        text = str(_l("Nouveau message privé dans « %(title)s »")) % {"title": conversation.title}
+        return Described(text=text, url=absolute_url("notifications.inbox"))
 
     thread = thread or (post.thread if post is not None else None)
     title = posting.title_for(None, thread) if thread is not None else ""
@@ -353,7 +382,15 @@ def send_digests(*, now: datetime | None = None) -> int:
             notice.emailed_at = now
         _mail_after_commit(
             member,
-            [_describe(notice, post=notice.post, thread=notice.thread) for notice in notices],
+            [
+                _describe(
+                    notice,
+                    post=notice.post,
+                    thread=notice.thread,
+                    conversation=notice.conversation,
+                )
+                for notice in notices
+            ],
             digest=True,
         )
         sent += 1
@@ -371,7 +408,11 @@ def _digest_notices(member: User, channels: dict[str, str], now: datetime) -> li
             Notification.created_at <= now,
         )
         .order_by(Notification.id)
-        .options(joinedload(Notification.post), joinedload(Notification.thread))
+        .options(
+            joinedload(Notification.post),
+            joinedload(Notification.thread),
+            joinedload(Notification.conversation),
+        )
     )
     return [
         notice
@@ -416,6 +457,10 @@ def _inbox(actor: User):
                 Notification.thread_id.is_(None),
                 exists().where(Thread.id == Notification.thread_id, policy.visible_threads(actor)),
             ),
+            or_(
+                Notification.conversation_id.is_(None),
+                policy.visible_conversations(actor, Notification.conversation_id),
+            ),
         )
     )
 
@@ -434,6 +479,7 @@ def page_for(actor: User, *, page: int = 1) -> pagination.Page[Notification]:
             joinedload(Notification.post).joinedload(Post.author),
             joinedload(Notification.post).joinedload(Post.thread).joinedload(Thread.author),
             joinedload(Notification.thread).joinedload(Thread.author),
+            joinedload(Notification.conversation),
         )
     )
     return pagination.Page(items=list(db.session.scalars(query)), number=number, total=total)
@@ -449,8 +495,15 @@ def get_notice(actor: User, notice_id: int) -> Notification | None:
     return db.session.scalar(_inbox(actor).where(Notification.id == notice_id))
 
 
-def mark_read(actor: User, *, action_id: int | None = None, notice_id: int | None = None) -> None:
-    """Mark ACTOR's notifications read: all of them, those about one decision, or one."""
+def mark_read(
+    actor: User,
+    *,
+    action_id: int | None = None,
+    notice_id: int | None = None,
+    conversation_id: int | None = None,
+) -> None:
+    """Mark ACTOR's notifications read: all of them, those about one decision or one
+    conversation, or one."""
     query = update(Notification).where(
         Notification.user_id == actor.id, Notification.read_at.is_(None)
     )
@@ -458,6 +511,8 @@ def mark_read(actor: User, *, action_id: int | None = None, notice_id: int | Non
         query = query.where(Notification.action_id == action_id)
     if notice_id is not None:
         query = query.where(Notification.id == notice_id)
+    if conversation_id is not None:
+        query = query.where(Notification.conversation_id == conversation_id)
     db.session.execute(query.values(read_at=utcnow()))
     db.session.commit()
 

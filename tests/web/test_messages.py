@@ -220,3 +220,30 @@ def test_a_removed_message_loses_its_words(app_ctx):
     )
 
     assert (message.source, message.html) == ("", "") and message.removed_at
+
+
+def test_a_new_message_is_told_grouped_mailed_with_consent_and_read_with_the_talk(app, outbox):
+    from forum.services import consents
+
+    alice, bruno = _members(app, "alice-avis", "bruno-avis")
+    with app.app_context():
+        member_email = "bruno-avis@exemple.fr"
+        consents.set_consent(db.session.get(User, bruno), "email_notifications", True, via="t")
+    path = _start(app, alice, "bruno-avis", body="Premier message.").location
+    _as(app, alice).post(path, data={"body": "Deuxième message."})
+    reader = _as(app, bruno)
+
+    inbox = reader.get("/me/notifications").get_data(as_text=True)
+    reader.get(path)
+    after = reader.get("/me/notifications").get_data(as_text=True)
+
+    assert "2 nouveaux messages privés dans « Ta maquette de 2025 »" in inbox
+    assert "Notifications (1 nouvelle)" in inbox and "nouvelle)" not in after
+    outbox.last_link(member_email, "/me/unsubscribe/")  # waits for the mail to be written
+    mails = outbox.to(member_email)
+    assert len(mails) == 1 and "Nouveau message privé" in mails[0]["Subject"]
+    assert "Premier message." not in mails[0].get_content()  # the words stay on the forum
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Notification.id).where(Notification.user_id == alice)) is None
+        )

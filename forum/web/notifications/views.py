@@ -57,6 +57,8 @@ def open_notice(notice_id: int):
     notifications.mark_read(actor, notice_id=notice.id)
     if notice.action_id:
         return redirect(url_for("notifications.decision", action_id=notice.action_id))
+    if notice.conversation_id:
+        return redirect(url_for("messages.conversation", conversation_id=notice.conversation_id))
     if notice.post is not None:
         return redirect(url_for("forum.post", post_id=notice.post_id))
     thread = notice.thread
