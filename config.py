@@ -153,6 +153,8 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # Photos of work: at most PHOTOS_MAX a post, each at most PHOTO_MAX_BYTES as sent,
         # re-encoded to at most PHOTO_MAX_DIMENSION pixels a side (thumbnails: PHOTO_THUMB),
         # stored in PHOTO_FOLDER (under the instance folder by default).
+        # A glossary definition not checked for this many days says it may be out of date.
+        "GLOSSARY_STALE_DAYS": _int(env, "GLOSSARY_STALE_DAYS", 365),
         "PHOTOS_MAX": 4,
         "PHOTO_MAX_BYTES": _int(env, "PHOTO_MAX_BYTES", 5 * 1024 * 1024),
         "PHOTO_MAX_DIMENSION": _int(env, "PHOTO_MAX_DIMENSION", 2000),

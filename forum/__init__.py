@@ -43,6 +43,7 @@ from forum.web import (
     thread_title,
 )
 from forum.web import forum as forum_web
+from forum.web import glossary as glossary_web
 from forum.web import messages as messages_web
 from forum.web import moderation as moderation_web
 from forum.web import notifications as notifications_web
@@ -112,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         moderation_web.bp,
         notifications_web.bp,
         messages_web.bp,
+        glossary_web.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -10,7 +10,15 @@ from rq import Worker
 from forum import jobs
 from forum.errors import InvalidInput
 from forum.models import Role
-from forum.services import accounts, demo, erasure, processing_register, retention, taxonomy
+from forum.services import (
+    accounts,
+    demo,
+    erasure,
+    glossary,
+    processing_register,
+    retention,
+    taxonomy,
+)
 
 demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="Member accounts.")
@@ -99,6 +107,7 @@ def taxonomy_load() -> None:
         f"Taxonomy: {result.groups} trade groups, {result.trades} trades, "
         f"{result.topics} topics added."
     )
+    click.echo(f"Glossary: {glossary.load_reference()} terms added.")
 
 
 @users_cli.command("create-admin")

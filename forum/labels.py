@@ -66,6 +66,7 @@ TABLES = {
     "read_marks": _l("suivi de lecture des discussions"),
     "thread_solutions": _l("solutions des discussions"),
     "post_photos": _l("photos des messages"),
+    "glossary_terms": _l("lexique du concours"),
     "conversations": _l("conversations privées"),
     "conversation_members": _l("participation aux conversations privées"),
     "messages": _l("messages privés"),
@@ -149,6 +150,7 @@ PURPOSES = {
     "bookmarks": _l("signets"),
     "unread tracking": _l("suivi des messages non lus"),
     "private messages": _l("messages privés"),
+    "glossary": _l("tenue du lexique du concours"),
     "handling data-subject requests": _l("traitement des demandes sur vos données"),
     "identification of content authors (LCEN, décret 2021-1362)": _l(
         "identification des auteurs de contenus (LCEN, décret 2021-1362)"

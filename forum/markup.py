@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from urllib.parse import quote
 
 import bleach
@@ -23,6 +24,7 @@ ALLOWED_TAGS = frozenset(
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
 MENTION_CLASS = "mention"
+TERM_CLASS = "term"  # a glossary term's first occurrence, linked to its definition
 # `@name` where a username may stand (not inside an address like a@b.fr or a path /@x).
 MENTION = re.compile(r"(?<![\w@.+/-])@([^\W_][\w-]{2,29})")
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -85,7 +87,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "a" and name == "rel":
         return value == LINK_REL
     if tag == "a" and name == "class":
-        return value == MENTION_CLASS
+        return value in (MENTION_CLASS, TERM_CLASS)
     return name in ALLOWED_ATTRIBUTES.get(tag, ())
 
 
@@ -93,13 +95,39 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
 Members = Callable[[set[str]], dict[str, str]]
 
 
-def render(source: str, members: Members | None = None) -> str:
+@dataclass(frozen=True)
+class Terms:
+    """The glossary as the renderer reads it: each written form (lower case) -> the term's
+    slug and short definition."""
+
+    forms: dict[str, tuple[str, str]]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        if not self.forms:
+            return None
+        longest_first = sorted(self.forms, key=len, reverse=True)
+        alternatives = "|".join(re.escape(form) for form in longest_first)
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def render(source: str, members: Members | None = None, terms: Terms | None = None) -> str:
     """Safe HTML for a post or a bio written in Markdown; with MEMBERS, each `@name` of a
-    member (not in code, not in a link) becomes a link to their profile."""
-    if members is None:
+    member (not in code, not in a link) becomes a link to their profile; with TERMS, the
+    first occurrence of each glossary term (not in code, links or quotations) becomes a link
+    to its definition."""
+    if members is None and terms is None:
         return _cleaner().clean(_parser().render(source))
     parser, env = _parser(), {}
     tokens = parser.parse(source, env)
+    if members is not None:
+        _link_mentions(tokens, members)
+    if terms is not None and terms.pattern is not None:
+        _link_terms(tokens, terms)
+    return _cleaner().clean(parser.renderer.render(tokens, parser.options, env))
+
+
+def _link_mentions(tokens: list[Token], members: Members) -> None:
     found = {match.group(1) for _, text, _ in _texts(tokens) for match in _matches(text)}
     usernames = members(found) if found else {}
     if usernames:
@@ -110,7 +138,40 @@ def render(source: str, members: Members | None = None) -> str:
                 linkable = child.type == "text" and not links
                 children.extend(_with_links(child, usernames) if linkable else (child,))
             inline.children = children
-    return _cleaner().clean(parser.renderer.render(tokens, parser.options, env))
+
+
+def _link_terms(tokens: list[Token], terms: Terms) -> None:
+    """Link the first occurrence of each term, outside code, links and quotations."""
+    linked: set[str] = set()
+    for inline in {id(line): line for line, _, quoted in _texts(tokens) if not quoted}.values():
+        children, links = [], 0
+        for child in inline.children or ():
+            links += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+            if child.type != "text" or links:
+                children.append(child)
+                continue
+            children.extend(_with_terms(child, terms, linked))
+        inline.children = children
+
+
+def _with_terms(child: Token, terms: Terms, linked: set[str]) -> list[Token]:
+    pieces: list[Token] = []
+    start = 0
+    for match in terms.pattern.finditer(child.content):
+        slug, summary = terms.forms[match.group(0).lower()]
+        if slug in linked:
+            continue
+        linked.add(slug)
+        pieces.append(_text(child.content[start : match.start()]))
+        opening = Token("link_open", "a", 1, attrs={"href": f"/lexique/{quote(slug)}"})
+        opening.attrSet("class", TERM_CLASS)
+        opening.attrSet("title", summary)
+        pieces += [opening, _text(match.group(0)), Token("link_close", "a", -1)]
+        start = match.end()
+    if not pieces:
+        return [child]
+    pieces.append(_text(child.content[start:]))
+    return pieces
 
 
 def mentions(source: str) -> set[str]:

@@ -185,6 +185,11 @@ def can_block(actor: User | None, member: User) -> bool:
     return can_follow(actor) and member.id != actor.id
 
 
+def can_edit_glossary(actor: User | None) -> bool:
+    """The glossary is kept by the moderators (COET staff propose through the forum)."""
+    return is_moderator(actor)
+
+
 def can_moderate(actor: User | None) -> bool:
     """Reports, the queue, the log and every moderation action: moderators and admins only."""
     return is_moderator(actor)

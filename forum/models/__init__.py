@@ -3,6 +3,7 @@
 from forum.models.access import PersonalDataAccess
 from forum.models.bookmarks import Bookmark
 from forum.models.community import Follow, NoticeSetting, Reaction, ReadMark, ThreadSolution
+from forum.models.glossary import GlossaryTerm
 from forum.models.messages import Block, Conversation, ConversationMember, Message
 from forum.models.moderation import (
     Appeal,
@@ -26,6 +27,7 @@ __all__ = [
     "Message",
     "Device",
     "Follow",
+    "GlossaryTerm",
     "NoticeSetting",
     "ReadMark",
     "Reaction",

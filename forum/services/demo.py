@@ -26,6 +26,7 @@ from forum.models.base import utcnow
 from forum.services import (
     accounts,
     follows,
+    glossary,
     messages,
     moderation,
     photos,
@@ -135,6 +136,7 @@ def load() -> DemoResult:
     if db.session.scalar(select(func.count()).select_from(User)):
         return DemoResult(created=False, accounts=_existing_accounts(content))
     taxonomy.load_reference()
+    glossary.load_reference()  # before the posts: their first glossary terms are linked
     rng = random.Random(SEED)
     with _one_hash_for_the_demo_password(), _keep_loaded_objects():
         staff = [_make_account(name, role) for name, role in STAFF]

@@ -433,8 +433,9 @@ def redact(actor: User, post: Post, *, passage: str, grounds: Grounds) -> Post:
         raise InvalidInput("passage", missing.message, more=problem.errors if problem else None)
     if problem:
         raise problem
-    post.source = post.source.replace(passage, REDACTED)
-    post.html = posting.render_post(post.source)
+    redacted = post.source.replace(passage, REDACTED)
+    html = posting.render_post(redacted)  # its reads before the change (no early flush)
+    post.source, post.html = redacted, html
     db.session.execute(
         delete(PostRevision).where(
             PostRevision.post_id == post.id, PostRevision.source.contains(passage, autoescape=True)

@@ -25,7 +25,7 @@ from forum.models import (
     thread_trades,
 )
 from forum.models.base import utcnow
-from forum.services import accounts, notifications
+from forum.services import accounts, glossary, notifications
 from forum.services import photos as photo_files
 from gdpr import legal_hold
 
@@ -55,9 +55,12 @@ def _members_named(names: set[str]) -> dict[str, User]:
 
 
 def render_post(source: str) -> str:
-    """A post's HTML, its `@mentions` of members linked to their profiles."""
+    """A post's HTML, its `@mentions` of members linked to their profiles and the first
+    occurrence of each glossary term to its definition."""
     return markup.render(
-        source, lambda names: {name: user.username for name, user in _members_named(names).items()}
+        source,
+        lambda names: {name: user.username for name, user in _members_named(names).items()},
+        glossary.terms(),
     )
 
 
@@ -325,9 +328,11 @@ def revise(actor: User, post: Post, *, body: str, version: int | None) -> bool:
     if body == post.source:
         return False
     now = utcnow()
+    html = render_post(body)  # reads the glossary and members: before the post is changed,
+    # so that an edit that lost the race fails at the commit (`commit_edit`), not in a read
     db.session.add(PostRevision(post_id=post.id, editor=actor, source=post.source, created_at=now))
     post.source = body
-    post.html = render_post(body)
+    post.html = html
     post.edited_at = now
     return True
 

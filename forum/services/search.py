@@ -330,3 +330,17 @@ def _suggestions(words: list[str], filters: Filters) -> list[str]:
         found.append(_("cherchez moins de mots : chacun doit figurer dans le message"))
     found.append(_("vérifiez l'orthographe, ou essayez un mot voisin (« financement », « CPF »)"))
     return found
+
+
+def related_threads(actor: User | None, forms: list[str], *, limit: int = 5) -> list[Thread]:
+    """The threads most about any of FORMS (a glossary term and its other spellings) that
+    ACTOR may open, for the term's page."""
+    threads: dict[int, Thread] = {}
+    for words in forms[:4]:
+        try:
+            results = search(actor, words, Filters())
+        except (InvalidInput, pagination.PageOutOfRange):
+            continue
+        for hit in results.page.items:
+            threads.setdefault(hit.thread.id, hit.thread)
+    return list(threads.values())[:limit]

@@ -23,6 +23,7 @@ from forum.services import (
     erasure,
     exports,
     follows,
+    glossary,
     messages,
     moderation,
     notifications,
@@ -78,6 +79,11 @@ def give_a_past_everywhere(app) -> User:
         member, answer, reason="harassment", member_ids={member.id, someone.id}
     )
     messages.set_block(member, someone, True)  # she blocks him
+    glossary.load_reference()
+    cpf = glossary.get_term("cpf")
+    glossary.save_term(
+        member, cpf, name=cpf.term, aliases="CPF", summary=cpf.summary, explanation="", checked=True
+    )
     picture = io.BytesIO()
     Image.new("RGB", (40, 30)).save(picture, "PNG")
     picture.seek(0)
@@ -190,7 +196,10 @@ ANONYMISED = {
         "html": "",
     },
     ("blocks", "user_id"): GONE,
-    ("post_photos", "user_id"): GONE,  # and their files, whatever she chose for her text
+    ("post_photos", "user_id"): GONE,
+    ("glossary_terms", "edited_by_id"): {
+        "edited_by_id": None
+    },  # the definition stays  # and their files, whatever she chose for her text
     ("blocks", "blocked_id"): {"blocked_id": None},  # the one blocking her blocks nobody now
     # gdpr/'s records: kept under their legal basis, closed or dated.
     ("gdpr_consent_events", "subject_ref"): {"subject_ended_at": SET},

@@ -106,6 +106,10 @@ EXPECTED = {
     "forum.follow_topic": MEMBERS,
     "forum.follow_trade": MEMBERS,
     "forum.mark_all_read": MEMBERS,
+    "glossary.index": PUBLIC,
+    "glossary.term": PUBLIC,  # "x" names no term: a 404
+    "glossary.new": MODERATORS,
+    "glossary.edit": MODERATORS,  # for a moderator, "x" names no term: a 404
     "forum.photo": PUBLIC,  # "x" names no photo: a 404; a real one follows its post
     "forum.photo_thumb": PUBLIC,
     "messages.inbox": MEMBERS,

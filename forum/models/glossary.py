@@ -1,0 +1,56 @@
+"""The glossary of the competition (`/lexique`): its terms, kept up to date by moderators."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.models.base import Base
+from gdpr.annotations import Erase, not_personal, personal
+
+if TYPE_CHECKING:
+    from forum.models.users import User
+
+# Who last edited a term, and when: the editor's data; the definition itself is the forum's.
+GLOSSARY_EDITOR = personal(
+    "identity",
+    purpose="glossary",
+    basis="legitimate_interest",
+    retention="account",
+    erase=Erase.ANONYMISE,
+)
+
+
+class GlossaryTerm(Base):
+    __tablename__ = "glossary_terms"
+    __table_args__ = {"info": {"subject": "edited_by_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    slug: Mapped[str] = mapped_column(String(80), unique=True, info=not_personal())
+    term: Mapped[str] = mapped_column(String(120), info=not_personal())
+    # Other ways to write it, linked in posts too ("CPF"), one per line.
+    aliases: Mapped[str] = mapped_column(Text, default="", info=not_personal())
+    summary: Mapped[str] = mapped_column(String(300), info=not_personal())
+    explanation_source: Mapped[str] = mapped_column(Text, default="", info=not_personal())
+    explanation_html: Mapped[str] = mapped_column(Text, default="", info=not_personal())
+    # Where it came from: "stage:positionnement", "funding:cpf" (reference data), or "".
+    origin: Mapped[str] = mapped_column(String(60), default="", info=not_personal())
+    last_checked_on: Mapped[date] = mapped_column(info=not_personal())
+    edited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, info=GLOSSARY_EDITOR
+    )
+    edited_at: Mapped[datetime | None] = mapped_column(info=GLOSSARY_EDITOR)
+
+    edited_by: Mapped[User | None] = relationship()
+
+    @property
+    def forms(self) -> list[str]:
+        """The term and its aliases, as written in posts."""
+        others = [line.strip() for line in self.aliases.splitlines() if line.strip()]
+        return list(dict.fromkeys([self.term, *others]))
+
+    def __repr__(self) -> str:
+        return f"<GlossaryTerm {self.slug}>"

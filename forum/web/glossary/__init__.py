@@ -1,0 +1,3 @@
+from forum.web.glossary.views import bp
+
+__all__ = ["bp"]
