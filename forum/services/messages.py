@@ -43,12 +43,6 @@ def blocked_ids(member: User) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def is_blocked_by(actor: User, member: User) -> bool:
-    """Whether MEMBER blocks ACTOR."""
-    query = select(Block.id).where(Block.user_id == member.id, Block.blocked_id == actor.id)
-    return db.session.scalar(query) is not None
-
-
 def blocked_within(actor: User, member_ids: set[int]) -> bool:
     """Whether one of the other members MEMBER_IDS blocks ACTOR (who may then write no more
     in their conversation)."""
@@ -90,7 +84,7 @@ def _recipients(actor: User, names: str) -> tuple[list[User], str | None]:
         return [], _("Aucun membre ne s'appelle %(names)s.", names=", ".join(missing))
     members = [user for user in found.values() if user.id != actor.id]
     refusing = [user.username for user in members if not policy.can_message(actor, user)]
-    if refusing or any(is_blocked_by(actor, user) for user in members):
+    if refusing or blocked_within(actor, {user.id for user in members}):
         return [], _(
             "Vous ne pouvez pas écrire à %(names)s : ce membre n'accepte pas de messages privés.",
             names=", ".join(refusing) or _("l'un de ces membres"),

@@ -527,22 +527,22 @@ def follow_thread(thread_id: int):
     )
 
 
+def _follow_place(item: Topic | Trade | None, endpoint: str):
+    if item is None:
+        abort(404)
+    return _set_following(item, url_for(endpoint, slug=item.slug))
+
+
 @bp.post("/topics/<slug>/follow")
 @login_required
 def follow_topic(slug: str):
-    topic = taxonomy.get_topic(slug)
-    if topic is None:
-        abort(404)
-    return _set_following(topic, url_for("forum.topic", slug=topic.slug))
+    return _follow_place(taxonomy.get_topic(slug), "forum.topic")
 
 
 @bp.post("/trades/<slug>/follow")
 @login_required
 def follow_trade(slug: str):
-    trade = taxonomy.get_trade(slug)
-    if trade is None:
-        abort(404)
-    return _set_following(trade, url_for("forum.trade", slug=trade.slug))
+    return _follow_place(taxonomy.get_trade(slug), "forum.trade")
 
 
 @bp.post("/read")
