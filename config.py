@@ -38,6 +38,7 @@ RETENTION_DEFAULTS = {
     "access_log": 1826,  # admins' access to e-mail and IP addresses, and to held data
     "erasure_proof": 1826,  # scheduled erasures and their certificates
     "report": 365,  # reports, a year after they were handled
+    "refused_event": 30,  # a calendar proposal the moderators refused
     "notification": 180,  # notifications, six months after they were read
 }
 
@@ -150,11 +151,16 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         # A whole request, files included: sized for a post with its photos.
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+        # A glossary definition not checked for this many days says it may be out of date.
+        "GLOSSARY_STALE_DAYS": _int(env, "GLOSSARY_STALE_DAYS", 365),
+        # Who may open and edit practical guides: members with this many published posts
+        # (and moderators), not suspended or banned.
+        "GUIDE_EDIT_MIN_POSTS": _int(env, "GUIDE_EDIT_MIN_POSTS", 5),
+        # The calendar's dates are entered and shown in this time zone (stored in UTC).
+        "CALENDAR_TIMEZONE": env.get("CALENDAR_TIMEZONE", "Europe/Paris"),
         # Photos of work: at most PHOTOS_MAX a post, each at most PHOTO_MAX_BYTES as sent,
         # re-encoded to at most PHOTO_MAX_DIMENSION pixels a side (thumbnails: PHOTO_THUMB),
         # stored in PHOTO_FOLDER (under the instance folder by default).
-        # A glossary definition not checked for this many days says it may be out of date.
-        "GLOSSARY_STALE_DAYS": _int(env, "GLOSSARY_STALE_DAYS", 365),
         "PHOTOS_MAX": 4,
         "PHOTO_MAX_BYTES": _int(env, "PHOTO_MAX_BYTES", 5 * 1024 * 1024),
         "PHOTO_MAX_DIMENSION": _int(env, "PHOTO_MAX_DIMENSION", 2000),

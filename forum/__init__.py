@@ -42,8 +42,10 @@ from forum.web import (
     thread_slug,
     thread_title,
 )
+from forum.web import calendar as calendar_web
 from forum.web import forum as forum_web
 from forum.web import glossary as glossary_web
+from forum.web import guides as guides_web
 from forum.web import messages as messages_web
 from forum.web import moderation as moderation_web
 from forum.web import notifications as notifications_web
@@ -114,6 +116,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         notifications_web.bp,
         messages_web.bp,
         glossary_web.bp,
+        guides_web.bp,
+        calendar_web.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

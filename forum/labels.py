@@ -52,6 +52,7 @@ REPORT_OUTCOMES = {
     "edited": _l("le message a été modifié par la modération"),
     "redacted": _l("un passage du message a été retiré"),
     "removed": _l("le message a été retiré de la conversation"),
+    "guide_hidden": _l("la fiche a été masquée"),
     "dismissed": _l("la modération n'a pas retenu de manquement à la charte"),
 }
 # Each table, as the last mail of an erasure and the certificate name it.
@@ -61,12 +62,18 @@ TABLES = {
     "trade_groups": _l("familles de métiers"),
     "users": _l("compte"),
     "bookmarks": _l("signets"),
-    "follows": _l("discussions, sujets et métiers suivis"),
+    "follows": _l("discussions, sujets, métiers, fiches et événements suivis"),
     "reactions": _l("réactions aux messages"),
     "read_marks": _l("suivi de lecture des discussions"),
     "thread_solutions": _l("solutions des discussions"),
     "post_photos": _l("photos des messages"),
     "glossary_terms": _l("lexique du concours"),
+    "glossary_edits": _l("modifications du lexique"),
+    "guides": _l("fiches pratiques"),
+    "guide_revisions": _l("versions des fiches pratiques"),
+    "events": _l("événements du calendrier"),
+    "event_changes": _l("historique des événements du calendrier"),
+    "event_trades": _l("métiers des événements du calendrier"),
     "conversations": _l("conversations privées"),
     "conversation_members": _l("participation aux conversations privées"),
     "messages": _l("messages privés"),
@@ -151,6 +158,7 @@ PURPOSES = {
     "unread tracking": _l("suivi des messages non lus"),
     "private messages": _l("messages privés"),
     "glossary": _l("tenue du lexique du concours"),
+    "calendar": _l("calendrier du concours et des candidats"),
     "handling data-subject requests": _l("traitement des demandes sur vos données"),
     "identification of content authors (LCEN, décret 2021-1362)": _l(
         "identification des auteurs de contenus (LCEN, décret 2021-1362)"
@@ -215,6 +223,7 @@ RETENTIONS = {
     "access_log": _l("%(days)s jours %(since)s"),
     "erasure_proof": _l("%(days)s jours %(since)s"),
     "report": _l("%(days)s jours %(since)s par la modération"),
+    "refused_event": _l("%(days)s jours %(since)s, pour une proposition refusée"),
     "notification": _l("%(days)s jours %(since)s"),
 }
 # What becomes of it when the account goes, if it outlives it.

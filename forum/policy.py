@@ -16,6 +16,8 @@ from forum.models import (
     Appeal,
     Conversation,
     ConversationMember,
+    Event,
+    Guide,
     Message,
     ModerationAction,
     Post,
@@ -187,6 +189,106 @@ def can_block(actor: User | None, member: User) -> bool:
 
 def can_edit_glossary(actor: User | None) -> bool:
     """The glossary is kept by the moderators (COET staff propose through the forum)."""
+    return is_moderator(actor)
+
+
+# --- practical guides ------------------------------------------------------------------------
+
+
+def can_see_guide(actor: User | None, guide: Guide) -> bool:
+    """A hidden guide is for the moderators; one proposed from a solved thread and waiting for
+    approval, for them and the member who proposed it."""
+    if is_moderator(actor):
+        return True
+    if guide.is_hidden:
+        return False
+    return not guide.is_pending or _is_author(actor, guide.created_by_id)
+
+
+def visible_guides(actor: User | None) -> ColumnElement[bool]:
+    """The guides ACTOR may open, as a SQL condition: `can_see_guide` for lists and search."""
+    if is_moderator(actor):
+        return true()
+    mine = Guide.created_by_id == actor.id if actor is not None else false()
+    return and_(Guide.hidden_at.is_(None), or_(Guide.pending_at.is_(None), mine))
+
+
+def can_write_guides(actor: User | None, *, experienced: bool) -> bool:
+    """Open or edit a guide: a member who has taken part for a while (EXPERIENCED: the number
+    of published posts `GUIDE_EDIT_MIN_POSTS` asks for, counted by the service), not suspended
+    or banned, not frozen; moderators always."""
+    return is_moderator(actor) or (is_member(actor) and experienced)
+
+
+def can_edit_guide(actor: User | None, guide: Guide, *, experienced: bool) -> bool:
+    """A locked guide, or one waiting for approval, is edited by moderators only."""
+    if is_moderator(actor):
+        return True
+    return (
+        can_write_guides(actor, experienced=experienced)
+        and can_see_guide(actor, guide)
+        and not guide.is_locked
+        and not guide.is_pending
+    )
+
+
+def can_moderate_guide(actor: User | None, guide: Guide) -> bool:
+    """Revert, lock, unlock, hide, show, approve a proposed guide."""
+    return is_moderator(actor)
+
+
+def can_report_guide(actor: User | None, guide: Guide) -> bool:
+    return is_member(actor) and can_see_guide(None, guide)
+
+
+def can_make_guide(actor: User | None, thread: Thread) -> bool:
+    """Turn a solved thread into a guide: a moderator at once; its author (a member) proposes,
+    a moderator approves (`can_moderate_guide`)."""
+    if not can_see_thread(None, thread):
+        return False
+    return is_moderator(actor) or (is_member(actor) and _is_author(actor, thread.author_id))
+
+
+# --- the calendar ----------------------------------------------------------------------------
+
+
+def can_see_event(actor: User | None, event: Event) -> bool:
+    """Approved and cancelled events are for everyone; a proposal waiting or refused, for its
+    organiser and the moderators."""
+    if event.status in ("approved", "cancelled"):
+        return True
+    return is_moderator(actor) or _is_author(actor, event.organiser_id)
+
+
+def visible_events(actor: User | None) -> ColumnElement[bool]:
+    """The events ACTOR may see, as a SQL condition: `can_see_event` for lists and feeds."""
+    if is_moderator(actor):
+        return true()
+    mine = Event.organiser_id == actor.id if actor is not None else false()
+    return or_(Event.status.in_(("approved", "cancelled")), mine)
+
+
+def can_propose_event(actor: User | None) -> bool:
+    """Members propose events, moderators approve them; COET staff publish official dates."""
+    return is_member(actor)
+
+
+def can_publish_official(actor: User | None) -> bool:
+    return is_member(actor) and is_official(actor)
+
+
+def can_edit_event(actor: User | None, event: Event) -> bool:
+    """An official date is edited by COET staff only, never by members or moderators; a
+    member's event by its organiser and the moderators."""
+    if event.is_official:
+        return can_publish_official(actor)
+    return is_moderator(actor) or (
+        is_member(actor) and _is_author(actor, event.organiser_id) and event.status != "refused"
+    )
+
+
+def can_review_events(actor: User | None) -> bool:
+    """Approve or refuse members' proposals."""
     return is_moderator(actor)
 
 

@@ -2,8 +2,10 @@
 
 from forum.models.access import PersonalDataAccess
 from forum.models.bookmarks import Bookmark
+from forum.models.calendar import Event, EventChange, event_trades
 from forum.models.community import Follow, NoticeSetting, Reaction, ReadMark, ThreadSolution
-from forum.models.glossary import GlossaryTerm
+from forum.models.glossary import GlossaryEdit, GlossaryTerm
+from forum.models.guides import Guide, GuideRevision
 from forum.models.messages import Block, Conversation, ConversationMember, Message
 from forum.models.moderation import (
     Appeal,
@@ -26,7 +28,12 @@ __all__ = [
     "ConversationMember",
     "Message",
     "Device",
+    "Event",
+    "EventChange",
+    "Guide",
+    "GuideRevision",
     "Follow",
+    "GlossaryEdit",
     "GlossaryTerm",
     "NoticeSetting",
     "ReadMark",
@@ -50,6 +57,7 @@ __all__ = [
     "Trade",
     "TradeGroup",
     "User",
+    "event_trades",
     "thread_trades",
     "user_trades",
 ]

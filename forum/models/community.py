@@ -28,14 +28,17 @@ NOTICE_SETTING = personal(
 
 
 class Follow(Base):
-    """A member follows one thread, one topic or one trade. `active` false: they stopped
-    following it, and posting in the thread again does not follow it anew."""
+    """A member follows one thread, topic, trade, guide or calendar event. `active` false:
+    they stopped following it, and posting in the thread (editing the guide) again does not
+    follow it anew."""
 
     __tablename__ = "follows"
     __table_args__ = (
         UniqueConstraint("user_id", "thread_id", name="uq_follows_user_thread"),
         UniqueConstraint("user_id", "topic_id", name="uq_follows_user_topic"),
         UniqueConstraint("user_id", "trade_id", name="uq_follows_user_trade"),
+        UniqueConstraint("user_id", "guide_id", name="uq_follows_user_guide"),
+        UniqueConstraint("user_id", "event_id", name="uq_follows_user_event"),
         {"info": {"subject": "user_id"}},
     )
 
@@ -50,11 +53,18 @@ class Follow(Base):
     trade_id: Mapped[int | None] = mapped_column(
         ForeignKey("trades.id", ondelete="CASCADE"), index=True, info=FOLLOW
     )
+    guide_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guides.id", ondelete="CASCADE"), index=True, info=FOLLOW
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True, info=FOLLOW
+    )
     active: Mapped[bool] = mapped_column(default=True, server_default=true(), info=FOLLOW)
     created_at: Mapped[datetime] = mapped_column(info=FOLLOW)
 
     def __repr__(self) -> str:
-        return f"<Follow {self.user_id} {self.thread_id or self.topic_id or self.trade_id}>"
+        target = self.thread_id or self.topic_id or self.trade_id or self.guide_id or self.event_id
+        return f"<Follow {self.user_id} {target}>"
 
 
 class Reaction(Base):

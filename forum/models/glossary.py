@@ -54,3 +54,27 @@ class GlossaryTerm(Base):
 
     def __repr__(self) -> str:
         return f"<GlossaryTerm {self.slug}>"
+
+
+class GlossaryEdit(Base):
+    """One edit of a term: who made it, when, and the definition as it was before."""
+
+    __tablename__ = "glossary_edits"
+    __table_args__ = {"info": {"subject": "editor_id"}}
+
+    id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
+    term_id: Mapped[int] = mapped_column(
+        ForeignKey("glossary_terms.id", ondelete="CASCADE"), index=True, info=not_personal()
+    )
+    editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), index=True, info=GLOSSARY_EDITOR
+    )
+    edited_at: Mapped[datetime] = mapped_column(info=GLOSSARY_EDITOR)
+    # The definition before this edit (empty when the edit created the term): the forum's.
+    former_summary: Mapped[str] = mapped_column(String(300), default="", info=not_personal())
+    former_explanation: Mapped[str] = mapped_column(Text, default="", info=not_personal())
+
+    editor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<GlossaryEdit {self.term_id} by {self.editor_id}>"

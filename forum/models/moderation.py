@@ -13,6 +13,7 @@ from forum.models.base import Base
 from gdpr.annotations import Erase, not_personal, personal, variant
 
 if TYPE_CHECKING:
+    from forum.models.guides import Guide
     from forum.models.messages import Message
     from forum.models.threads import Post
     from forum.models.users import User
@@ -63,8 +64,8 @@ class ReportReason(StrEnum):
 
 
 class Report(Base):
-    """A member's report of a post or of a private message (one of the two); who reported is
-    seen by moderators only."""
+    """A member's report of a post, a private message or a guide (one of them); who reported
+    is seen by moderators only."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -79,6 +80,9 @@ class Report(Base):
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
     )
+    guide_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guides.id", ondelete="CASCADE"), index=True, info=NOT_PERSONAL
+    )
     reporter_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), index=True, info=REPORTER
     )
@@ -90,6 +94,7 @@ class Report(Base):
 
     post: Mapped[Post | None] = relationship()
     message: Mapped[Message | None] = relationship()
+    guide: Mapped[Guide | None] = relationship()
     reporter: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:

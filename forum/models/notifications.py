@@ -12,6 +12,8 @@ from forum.models.base import Base
 from gdpr.annotations import not_personal, personal
 
 if TYPE_CHECKING:
+    from forum.models.calendar import Event
+    from forum.models.guides import Guide
     from forum.models.messages import Conversation
     from forum.models.moderation import ModerationAction
     from forum.models.threads import Post, Thread
@@ -45,6 +47,12 @@ class Notification(Base):
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True, info=NOTICE
     )
+    guide_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guides.id", ondelete="CASCADE"), index=True, info=NOTICE
+    )
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True, info=NOTICE
+    )
     # What became of a report ("hidden", "dismissed"…), or the reaction given.
     detail: Mapped[str | None] = mapped_column(String(20), info=NOTICE)
     count: Mapped[int] = mapped_column(default=1, server_default="1", info=NOTICE)
@@ -57,6 +65,8 @@ class Notification(Base):
     post: Mapped[Post | None] = relationship()
     thread: Mapped[Thread | None] = relationship()
     conversation: Mapped[Conversation | None] = relationship()
+    guide: Mapped[Guide | None] = relationship()
+    event: Mapped[Event | None] = relationship()
 
     @property
     def is_unread(self) -> bool:

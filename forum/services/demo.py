@@ -25,8 +25,10 @@ from forum.models import Post, PostRevision, Role, Thread, User
 from forum.models.base import utcnow
 from forum.services import (
     accounts,
+    calendar,
     follows,
     glossary,
+    guides,
     messages,
     moderation,
     photos,
@@ -220,6 +222,52 @@ class _Writer:
                 self._thread(author, data, topic)
         self._reports()
         self._community()
+        self._guides()
+        calendar.seed_demo(official=self.staff[2], members=self.members, now=self.now)
+
+    def _guides(self) -> None:
+        """Guides written by several members, version after version, and one made from a
+        solved thread by its author (approved, as a moderator would)."""
+        writers = [member for member in self.members if guides.is_experienced(member)]
+        writers = writers or self.members
+        for data in self.content.get("guides", []):
+            authors = self.rng.sample(writers, min(len(writers), len(data["versions"])))
+            topic = taxonomy.get_topic(data["topic"])
+            trade = taxonomy.get_trade(data["trade"]) if data["trade"] else None
+            first, *others = data["versions"]
+            guide = guides.create_guide(
+                authors[0],
+                title=data["title"],
+                body=first["body"],
+                summary=first["summary"],
+                topic_id=topic.id,
+                trade_id=trade.id if trade else None,
+            )
+            for number, version in enumerate(others, start=1):
+                guides.edit_guide(
+                    authors[number % len(authors)],
+                    guide,
+                    title=data["title"],
+                    body=version["body"],
+                    summary=version["summary"],
+                    topic_id=topic.id,
+                    trade_id=trade.id if trade else None,
+                )
+            for revision in guides.list_revisions(guide):
+                version = data["versions"][revision.number - 1]
+                revision.created_at = self.now - timedelta(days=version["days_ago"])
+            guide.created_at = self.now - timedelta(days=first["days_ago"])
+            guide.updated_at = self.now - timedelta(days=data["versions"][-1]["days_ago"])
+            db.session.commit()
+        solved = db.session.scalars(
+            select(Thread)
+            .where(posting.is_solved(), Thread.is_pinned.is_(False))
+            .order_by(Thread.id)
+        ).first()
+        if solved is not None and solved.author is not None:
+            guide = guides.make_from_thread(solved.author, solved)
+            guide.pending_at = None
+            db.session.commit()
 
     def _community(self) -> None:
         """Reactions, solved questions and follows, as members leave them."""

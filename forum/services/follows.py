@@ -1,4 +1,5 @@
-"""Following a thread, a topic or a trade: to be told of what is new there."""
+"""Following a thread, a topic, a trade, a guide or a calendar event: to be told of what is
+new there."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ from sqlalchemy import Select, or_, select
 
 from forum import policy
 from forum.extensions import db, unless_done_meanwhile
-from forum.models import Follow, Thread, Topic, Trade, User, thread_trades
+from forum.models import Event, Follow, Guide, Thread, Topic, Trade, User, thread_trades
 from forum.models.base import utcnow
 
-Target = Thread | Topic | Trade
+Target = Thread | Topic | Trade | Guide | Event
+_COLUMNS = {
+    Thread: Follow.thread_id,
+    Topic: Follow.topic_id,
+    Trade: Follow.trade_id,
+    Guide: Follow.guide_id,
+    Event: Follow.event_id,
+}
 
 
 def _column(target: Target):
-    if isinstance(target, Thread):
-        return Follow.thread_id
-    return Follow.topic_id if isinstance(target, Topic) else Follow.trade_id
+    return _COLUMNS[type(target)]
 
 
 def _row(actor: User, target: Target) -> Follow | None:
@@ -45,17 +51,20 @@ def set_following(actor: User, target: Target, following: bool) -> None:
         db.session.commit()
 
 
-def follow_on_post(actor: User, thread: Thread) -> None:
-    """Follow THREAD for ACTOR who posts in it, if they want that and never left it. No commit."""
-    if not actor.follow_on_post or _row(actor, thread) is not None:
+def follow_on_post(actor: User, target: Thread | Guide | Event) -> None:
+    """Follow TARGET for ACTOR who posts in it (writes a version of the guide, proposes the
+    event), if they want that and never left it. No commit."""
+    if not actor.follow_on_post or _row(actor, target) is not None:
         return
-    db.session.add(Follow(user_id=actor.id, thread_id=thread.id, created_at=utcnow()))
+    row = Follow(user_id=actor.id, created_at=utcnow())
+    setattr(row, _column(target).key, target.id)
+    db.session.add(row)
     db.session.flush()
 
 
-def followers_of_thread(thread: Thread) -> Select:
-    """The ids of the members who follow THREAD."""
-    return select(Follow.user_id).where(Follow.thread_id == thread.id, Follow.active.is_(True))
+def followers_of(target: Target) -> Select:
+    """The ids of the members who follow TARGET itself."""
+    return select(Follow.user_id).where(_column(target) == target.id, Follow.active.is_(True))
 
 
 def followers_of_place(thread: Thread) -> Select:

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from forum import markup, policy, slugs
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import GlossaryTerm, User
+from forum.models import GlossaryEdit, GlossaryTerm, User
 from forum.models.base import utcnow
 from forum.services import taxonomy
 
@@ -71,6 +72,17 @@ def list_terms() -> list[GlossaryTerm]:
     """Every term, alphabetically (accents and case ignored)."""
     terms = db.session.scalars(select(GlossaryTerm)).all()
     return sorted(terms, key=lambda term: slugs.slugify(term.term))
+
+
+def list_edits(term: GlossaryTerm) -> list[GlossaryEdit]:
+    """Who edited TERM, and when, the newest first."""
+    query = (
+        select(GlossaryEdit)
+        .where(GlossaryEdit.term_id == term.id)
+        .order_by(GlossaryEdit.id.desc())
+        .options(joinedload(GlossaryEdit.editor))
+    )
+    return list(db.session.scalars(query))
 
 
 def get_term(slug: str) -> GlossaryTerm | None:
@@ -142,8 +154,25 @@ def save_term(
     if error:
         raise error
     if term is None:
-        term = GlossaryTerm(slug=slug, origin="", last_checked_on=utcnow().date())
+        term = GlossaryTerm(
+            slug=slug,
+            term=name,
+            origin="",
+            last_checked_on=utcnow().date(),
+            summary="",
+            explanation_source="",
+        )
         db.session.add(term)
+        db.session.flush()
+    db.session.add(
+        GlossaryEdit(
+            term_id=term.id,
+            editor_id=actor.id,
+            edited_at=utcnow(),
+            former_summary=term.summary,
+            former_explanation=term.explanation_source,
+        )
+    )
     term.term, term.aliases, term.summary = name, alias_lines, summary
     term.explanation_source = explanation
     term.explanation_html = markup.render(explanation) if explanation else ""

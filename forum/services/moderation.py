@@ -20,6 +20,7 @@ from forum.extensions import db
 from forum.links import absolute_url
 from forum.models import (
     Appeal,
+    Guide,
     Message,
     ModerationAction,
     ModeratorNote,
@@ -308,6 +309,77 @@ def reported_message(actor: User, message_id: int) -> Message | None:
     policy.require(policy.can_moderate(actor))
     reported = exists().where(Report.message_id == message_id, Report.resolved_at.is_(None))
     return db.session.scalar(select(Message).where(Message.id == message_id, reported))
+
+
+def report_guide(actor: User, guide: Guide, *, reason: str, comment: str = "") -> Report:
+    """Report a guide to the moderators; one open report per member and guide."""
+    policy.require(policy.can_report_guide(actor, guide))
+    return _report(actor, Report.guide_id, guide.id, reason=reason, comment=comment)
+
+
+@dataclass
+class GuideReportGroup:
+    guide: Guide
+    reports: list[Report]
+
+
+def list_guide_reports(actor: User) -> list[GuideReportGroup]:
+    """Open reports of guides, grouped by guide, the most reported first."""
+    policy.require(policy.can_moderate(actor))
+    reports = db.session.scalars(
+        select(Report)
+        .where(Report.resolved_at.is_(None), Report.guide_id.is_not(None))
+        .options(joinedload(Report.guide), joinedload(Report.reporter))
+        .order_by(Report.created_at)
+    ).all()
+    groups: dict[int, GuideReportGroup] = {}
+    for report in reports:
+        groups.setdefault(report.guide_id, GuideReportGroup(report.guide, [])).reports.append(
+            report
+        )
+    return sorted(groups.values(), key=lambda group: -len(group.reports))
+
+
+def _resolve_guide_reports(guide: Guide, resolution: str) -> None:
+    open_reports = (Report.guide_id == guide.id, Report.resolved_at.is_(None))
+    reporters = db.session.scalars(select(Report.reporter_id).where(*open_reports)).all()
+    db.session.execute(
+        update(Report).where(*open_reports).values(resolved_at=utcnow(), resolution=resolution)
+    )
+    notifications.report_handled(None, reporters, resolution, guide=guide)
+
+
+def dismiss_guide_reports(actor: User, guide: Guide, grounds: Grounds) -> None:
+    """Close the reports of a guide without acting on it."""
+    policy.require(policy.can_moderate_guide(actor, guide))
+    grounds = _grounds("dismiss_reports", grounds)
+    _resolve_guide_reports(guide, "dismissed")
+    _commit_and_tell(_log(actor, None, "dismiss_reports", f"guide:{guide.id}", grounds))
+
+
+def hide_guide(actor: User, guide: Guide, grounds: Grounds) -> Guide:
+    """Hide a guide from everyone but the moderators, with the reason they see; its open
+    reports are closed."""
+    policy.require(policy.can_moderate_guide(actor, guide))
+    if guide.is_hidden:
+        raise InvalidInput("reason", _("Cette fiche est déjà masquée."))
+    grounds = _grounds("hide_guide", grounds)
+    guide.hidden_at, guide.hidden_by_id = utcnow(), actor.id
+    guide.hidden_reason = grounds.reason[:REASON_MAX]
+    _resolve_guide_reports(guide, "guide_hidden")
+    _commit_and_tell(_log(actor, None, "hide_guide", f"guide:{guide.id}", grounds))
+    return guide
+
+
+def restore_guide(actor: User, guide: Guide, grounds: Grounds) -> Guide:
+    """Show a hidden guide again."""
+    policy.require(policy.can_moderate_guide(actor, guide))
+    if not guide.is_hidden:
+        raise InvalidInput("reason", _("Cette fiche n'est pas masquée."))
+    grounds = _grounds("restore_guide", grounds)
+    guide.hidden_at = guide.hidden_by_id = guide.hidden_reason = None
+    _commit_and_tell(_log(actor, None, "restore_guide", f"guide:{guide.id}", grounds))
+    return guide
 
 
 def _resolve_message_reports(message: Message, resolution: str) -> None:

@@ -2,8 +2,9 @@
 
 Who is told of what: replies in the threads they follow, `@mentions`, quotes of their posts,
 reactions to them (grouped), a reply of theirs chosen as the solution, new threads in the
-topics and trades they follow, what became of a report they made, and moderation decisions
-about them. Each kind but the last has a setting: not at all, on the site, or also by e-mail
+topics and trades they follow, what became of a report they made, new versions of the guides
+they follow, changes of the calendar events they follow, and moderation decisions about
+them. Each kind but the last has a setting: not at all, on the site, or also by e-mail
 — e-mail only with the member's consent (`notify_by_email`), one by one or in a daily digest.
 
 Notices are written in the transaction of what they tell; the e-mails leave once it commits.
@@ -25,6 +26,8 @@ from forum.links import absolute_url
 from forum.models import (
     Block,
     Conversation,
+    Event,
+    Guide,
     Message,
     ModerationAction,
     NoticeSetting,
@@ -59,6 +62,8 @@ KINDS = {
     "new_thread": Kind(_l("Nouvelles discussions dans les sujets et métiers que je suis"), WEB),
     "report_outcome": Kind(_l("Suite donnée à mes signalements"), WEB),
     "message": Kind(_l("Nouveaux messages privés"), EMAIL),
+    "guide_revision": Kind(_l("Nouvelles versions des fiches pratiques que je suis"), WEB),
+    "event_change": Kind(_l("Changements des dates du calendrier que je suis"), EMAIL),
 }
 MODERATION = "moderation"  # a statement of reasons: always told, mailed with the consent
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # an unsubscribe link works for more than a year
@@ -135,14 +140,16 @@ def tell(
     post: Post | None = None,
     thread: Thread | None = None,
     conversation: Conversation | None = None,
+    guide: Guide | None = None,
+    event: Event | None = None,
     detail: str | None = None,
     grouped: bool = False,
     by: User | None = None,
 ) -> list[Notification]:
-    """Tell MEMBERS of KIND about POST or THREAD, as each chose, but not those who block BY
-    (whose act it is); GROUPED: a notice still unread about the same thing counts one more
-    instead of a new notice. No commit; the e-mails of the new notices leave once the
-    transaction commits."""
+    """Tell MEMBERS of KIND about POST, THREAD, CONVERSATION, GUIDE or EVENT, as each chose,
+    but not those who block BY (whose act it is); GROUPED: a notice still unread about the
+    same thing counts one more instead of a new notice. No commit; the e-mails of the new
+    notices leave once the transaction commits."""
     channels = settings_of((member.id for member in members), kind)
     blocking = _blocking(by, members)
     told = [
@@ -159,7 +166,9 @@ def tell(
             Notification.user_id.in_([member.id for member in told]),
             Notification.kind == kind,
             Notification.read_at.is_(None),
-            _same_subject(post=post, thread=thread, conversation=conversation),
+            _same_subject(
+                post=post, thread=thread, conversation=conversation, guide=guide, event=event
+            ),
             # Not onto a notice whose post was hidden or deleted since: it is no longer shown.
             or_(Notification.post_id.is_(None), _still_published(Notification.post_id)),
         )
@@ -181,6 +190,8 @@ def tell(
             post_id=post.id if post is not None else None,
             thread_id=thread.id if thread is not None else None,
             conversation_id=conversation.id if conversation is not None else None,
+            guide_id=guide.id if guide is not None else None,
+            event_id=event.id if event is not None else None,
             detail=detail,
             created_at=now,
         )
@@ -188,15 +199,27 @@ def tell(
         created.append(notice)
         if channels[member.id] == EMAIL and member.notify_by_email and not member.email_digest:
             notice.emailed_at = now
-            described = _describe(notice, post=post, thread=thread, conversation=conversation)
+            described = _describe(
+                notice,
+                post=post,
+                thread=thread,
+                conversation=conversation,
+                guide=guide,
+                event=event,
+            )
             _mail_after_commit(member, [described])
     return created
 
 
-def _same_subject(*, post, thread, conversation):
-    """What a grouped notice is about: the conversation, the thread, or else the post."""
+def _same_subject(*, post, thread, conversation, guide=None, event=None):
+    """What a grouped notice is about: the conversation, the guide, the event, the thread, or
+    else the post."""
     if conversation is not None:
         return Notification.conversation_id == conversation.id
+    if guide is not None:
+        return Notification.guide_id == guide.id
+    if event is not None:
+        return Notification.event_id == event.id
     if thread is not None:
         return Notification.thread_id == thread.id
     return Notification.post_id == post.id
@@ -206,6 +229,13 @@ def message_written(message: Message, conversation: Conversation, others: Sequen
     """Tell the other members of CONVERSATION of MESSAGE (grouped while unread), unless they
     block its author."""
     tell(others, "message", conversation=conversation, grouped=True, by=message.author)
+
+
+def tell_followers(target: Guide | Event, kind: str, *, by: User | None, **about) -> None:
+    """Tell the members who follow TARGET (a guide, a calendar event) of KIND, grouped while
+    unread, but not BY whose act it is. No commit."""
+    members = _recipients(follows.followers_of(target), besides=[by.id if by else None])
+    tell(members, kind, grouped=True, by=by, **about)
 
 
 def _still_published(post_id):
@@ -241,7 +271,7 @@ def post_published(post: Post) -> None:
     if quoted is not None and quoted.author_id and quoted.author_id not in already:
         tell(_recipients([quoted.author_id]), "quote", post=post, by=author)
         already.add(quoted.author_id)
-    followers = _recipients(follows.followers_of_thread(post.thread), besides=already)
+    followers = _recipients(follows.followers_of(post.thread), besides=already)
     tell(followers, "reply", post=post, thread=post.thread, grouped=True, by=author)
 
 
@@ -276,14 +306,21 @@ def mentioned_in(post: Post, *, before: str | None = None) -> list[User]:
     return [user for user in named if user.id != post.author_id]
 
 
-def report_handled(post: Post | None, reporter_ids: Iterable[int | None], resolution: str) -> None:
-    """Tell the members who reported POST (None: a private message) what became of it, never
-    who decided."""
+def report_handled(
+    post: Post | None,
+    reporter_ids: Iterable[int | None],
+    resolution: str,
+    *,
+    guide: Guide | None = None,
+) -> None:
+    """Tell the members who reported POST or GUIDE (neither: a private message) what became
+    of it, never who decided."""
     members = _recipients([member_id for member_id in reporter_ids if member_id])
     tell(
         members,
         "report_outcome",
         thread=post.thread if post is not None else None,
+        guide=guide,
         detail=resolution,
     )
 
@@ -303,6 +340,8 @@ def _describe(
     post: Post | None,
     thread: Thread | None,
     conversation: Conversation | None = None,
+    guide: Guide | None = None,
+    event: Event | None = None,
 ) -> Described:
     """What a notice says in an e-mail, and where it leads."""
     from forum.services import posting
@@ -310,6 +349,12 @@ def _describe(
     if conversation is not None:  # its title and author are for its members, like the mail
         text = str(_l("Nouveau message privé dans « %(title)s »")) % {"title": conversation.title}
         return Described(text=text, url=absolute_url("notifications.inbox"))
+    if guide is not None:
+        text = str(_l("Nouvelle version de la fiche « %(title)s »")) % {"title": guide.title}
+        return Described(text=text, url=absolute_url("guides.show", guide_id=guide.id))
+    if event is not None:
+        text = str(_l("Changement dans le calendrier : « %(title)s »")) % {"title": event.title}
+        return Described(text=text, url=absolute_url("calendar.event", event_id=event.id))
 
     thread = thread or (post.thread if post is not None else None)
     title = posting.title_for(None, thread) if thread is not None else ""
@@ -388,6 +433,8 @@ def send_digests(*, now: datetime | None = None) -> int:
                     post=notice.post,
                     thread=notice.thread,
                     conversation=notice.conversation,
+                    guide=notice.guide,
+                    event=notice.event,
                 )
                 for notice in notices
             ],
@@ -412,6 +459,8 @@ def _digest_notices(member: User, channels: dict[str, str], now: datetime) -> li
             joinedload(Notification.post),
             joinedload(Notification.thread),
             joinedload(Notification.conversation),
+            joinedload(Notification.guide),
+            joinedload(Notification.event),
         )
     )
     return [
@@ -461,6 +510,16 @@ def _inbox(actor: User):
                 Notification.conversation_id.is_(None),
                 policy.visible_conversations(actor, Notification.conversation_id),
             ),
+            or_(
+                Notification.guide_id.is_(None),
+                # What became of a report is told even when the guide was hidden for it.
+                Notification.kind == "report_outcome",
+                exists().where(Guide.id == Notification.guide_id, policy.visible_guides(actor)),
+            ),
+            or_(
+                Notification.event_id.is_(None),
+                exists().where(Event.id == Notification.event_id, policy.visible_events(actor)),
+            ),
         )
     )
 
@@ -480,6 +539,8 @@ def page_for(actor: User, *, page: int = 1) -> pagination.Page[Notification]:
             joinedload(Notification.post).joinedload(Post.thread).joinedload(Thread.author),
             joinedload(Notification.thread).joinedload(Thread.author),
             joinedload(Notification.conversation),
+            joinedload(Notification.guide),
+            joinedload(Notification.event),
         )
     )
     return pagination.Page(items=list(db.session.scalars(query)), number=number, total=total)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from forum.extensions import db
@@ -14,6 +14,7 @@ from forum.links import absolute_url
 from forum.models import (
     Appeal,
     Device,
+    Event,
     LoginEvent,
     ModerationAction,
     Notification,
@@ -25,6 +26,7 @@ from forum.models import (
     User,
 )
 from forum.models.base import utcnow
+from forum.models.calendar import REFUSED
 from forum.services import accounts, erasure, exports
 from gdpr import retention
 from gdpr.models import (
@@ -211,6 +213,13 @@ def handled_reports(session: Session, cutoff: datetime, dry_run: bool) -> int:
     return _purge(session, Report, Report.resolved_at < cutoff, dry_run)
 
 
+def refused_events(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Members' calendar proposals a moderator refused, a month after (with their history)."""
+    return _purge(
+        session, Event, and_(Event.status == REFUSED, Event.reviewed_at < cutoff), dry_run
+    )
+
+
 def read_notifications(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Notifications, six months after they were read."""
     return _purge(session, Notification, Notification.read_at < cutoff, dry_run)
@@ -310,6 +319,13 @@ RETENTION_RULES = [
         since="decision",
     ),
     Rule("handled_reports", "report", handled_reports, tables=("reports",), since="handling"),
+    Rule(
+        "refused_events",
+        "refused_event",
+        refused_events,
+        tables=("events", "event_changes", "event_trades"),
+        since="decision",
+    ),
     Rule(
         "read_notifications",
         "notification",

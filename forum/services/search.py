@@ -20,8 +20,8 @@ from sqlalchemy.sql.expression import TableClause
 from forum import pagination, policy, search_index
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Post, Thread, Topic, Trade, User, thread_trades
-from forum.services import profiles, taxonomy
+from forum.models import Guide, Post, Thread, Topic, Trade, User, thread_trades
+from forum.services import guides, profiles, taxonomy
 
 MAX_QUERY = 200  # characters: a question, not a document
 MAX_WORDS = 12
@@ -59,6 +59,8 @@ class Results:
     page: pagination.Page[Hit]
     filters: Filters
     suggestions: list[str] = field(default_factory=list)
+    # The practical guides holding every word (first page only): knowledge before threads.
+    guides: list[Guide] = field(default_factory=list)
 
 
 def parse_filters(
@@ -136,8 +138,18 @@ def search(actor: User | None, query: str, filters: Filters, *, page: int = 1) -
     ).all()
     items = _load(actor, rows, found)
     suggestions = [] if total else _suggestions(found, filters)
+    found_guides = (
+        guides.found_guides(actor, found, topic=filters.topic, trade=filters.trade)
+        if number == 1 and not (filters.author or filters.since or filters.until)
+        else []
+    )
     return Results(
-        query, found, pagination.Page(items=items, number=number, total=total), filters, suggestions
+        query,
+        found,
+        pagination.Page(items=items, number=number, total=total),
+        filters,
+        suggestions,
+        found_guides,
     )
 
 
@@ -332,10 +344,13 @@ def _suggestions(words: list[str], filters: Filters) -> list[str]:
     return found
 
 
-def related_threads(actor: User | None, forms: list[str], *, limit: int = 5) -> list[Thread]:
-    """The threads most about any of FORMS (a glossary term and its other spellings) that
-    ACTOR may open, for the term's page."""
+def related_to(
+    actor: User | None, forms: list[str], *, limit: int = 5
+) -> tuple[list[Thread], list[Guide]]:
+    """The threads and the guides most about any of FORMS (a glossary term and its other
+    spellings) that ACTOR may open, for the term's page."""
     threads: dict[int, Thread] = {}
+    found_guides: dict[int, Guide] = {}
     for words in forms[:4]:
         try:
             results = search(actor, words, Filters())
@@ -343,4 +358,6 @@ def related_threads(actor: User | None, forms: list[str], *, limit: int = 5) -> 
             continue
         for hit in results.page.items:
             threads.setdefault(hit.thread.id, hit.thread)
-    return list(threads.values())[:limit]
+        for guide in results.guides:
+            found_guides.setdefault(guide.id, guide)
+    return list(threads.values())[:limit], list(found_guides.values())[:limit]

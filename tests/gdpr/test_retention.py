@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import (
     Device,
+    Event,
     LoginEvent,
     ModerationAction,
     Notification,
@@ -17,7 +18,7 @@ from forum.models import (
     Role,
     User,
 )
-from forum.services import accounts, devices, exports, posting
+from forum.services import accounts, calendar, devices, exports, posting
 from forum.services import retention as rules
 from gdpr import consent, legal_hold, requests
 from gdpr.models import (
@@ -141,6 +142,20 @@ def four_years(app_ctx, time_machine):
                 resolution="dismissed",
             )
         )
+    for refused in ("2026-10-01", "2026-11-20"):  # a month after refusal: the first is due
+        time_machine.move_to(refused)
+        proposal = calendar.propose(
+            author,
+            calendar.Draft(
+                title=f"Rencontre refusée le {refused}",
+                edition=28,
+                starts_on="2027-01-10",
+                all_day=True,
+                place="Lyon",
+            ),
+        )
+        calendar.refuse(moderator, proposal, note="Hors sujet")
+    time_machine.move_to("2026-11-15")
     for read in ("2026-03-01", "2026-11-01"):  # six months after reading: the first is due
         db.session.add(
             Notification(
@@ -195,6 +210,7 @@ EXPECTED_FIRST_RUN = {
     "tombstones": 0,
     "moderation_log": 1,
     "handled_reports": 1,
+    "refused_events": 1,
     "read_notifications": 1,
     "review_tasks": 1,
     "erasure_records": 2,
@@ -228,6 +244,7 @@ def test_retention_removes_exactly_what_is_due(four_years):
     texts = set(db.session.scalars(select(Post.source).where(Post.source.like("texte %"))))
     assert texts == {"texte kept", "texte live"}
     assert db.session.scalar(select(func.count()).select_from(ExportArchive)) == 1
+    assert list(db.session.scalars(select(Event.title))) == ["Rencontre refusée le 2026-11-20"]
     assert [d.created_at for d in db.session.scalars(select(Device))] == [at("2026-11-15")]
     assert (
         db.session.scalar(

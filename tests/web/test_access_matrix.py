@@ -12,7 +12,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Role, User
 from forum.models.base import utcnow
-from forum.services import exports, moderation
+from forum.services import calendar, exports, guides, moderation
 from gdpr import legal_hold
 from tests import routes
 from tests.factories import make_thread, make_user, open_session
@@ -110,6 +110,35 @@ EXPECTED = {
     "glossary.term": PUBLIC,  # "x" names no term: a 404
     "glossary.new": MODERATORS,
     "glossary.edit": MODERATORS,  # for a moderator, "x" names no term: a 404
+    # Guide 1 is a moderator's; the test's members have written nothing yet (no standing).
+    "guides.index": PUBLIC,
+    "guides.show": PUBLIC,
+    "guides.history": PUBLIC,
+    "guides.revision": PUBLIC,
+    "guides.new": MODERATORS,
+    "guides.edit": MODERATORS,
+    "guides.revert": MODERATORS,
+    "guides.manage": MODERATORS,  # guide 1 waits for nobody: approve, refuse are a 404
+    "guides.follow": MEMBERS,
+    "guides.report": POSTING,
+    "guides.proposals": MODERATORS,
+    "guides.from_thread": MODERATORS,  # thread 1 is someone else's (and not solved)
+    "moderation.guide_action": MODERATORS,
+    # Event 1 is another member's, approved.
+    "calendar.index": PUBLIC,
+    "calendar.past": PUBLIC,
+    "calendar.event": PUBLIC,
+    "calendar.feed": PUBLIC,
+    "calendar.trade_feed": PUBLIC,  # "x" names no trade: a 404
+    "calendar.stage_feed": PUBLIC,
+    "calendar.event_feed": PUBLIC,
+    "calendar.new": POSTING,
+    "calendar.edit": MODERATORS,
+    "calendar.cancel": MODERATORS,
+    "calendar.approve": MODERATORS,
+    "calendar.refuse": MODERATORS,
+    "calendar.follow": MEMBERS,
+    "calendar.proposals": MODERATORS,
     "forum.photo": PUBLIC,  # "x" names no photo: a 404; a real one follows its post
     "forum.photo_thumb": PUBLIC,
     "messages.inbox": MEMBERS,
@@ -176,13 +205,21 @@ def world(app):
     with app.app_context():
         author = make_user(username="autrice")
         open_session(author)
-        make_thread(author=author)
+        thread = make_thread(author=author)
+        moderator = make_user(role=Role.MODERATOR, username="autre-modo")
         moderation.sanction(
-            make_user(role=Role.MODERATOR, username="autre-modo"),
-            author,
-            "warn",
-            moderation.Grounds("Ton agressif", "respect"),
+            moderator, author, "warn", moderation.Grounds("Ton agressif", "respect")
         )
+        guides.create_guide(
+            moderator, title="La fiche d'un autre", body="Son texte.", topic_id=thread.topic_id
+        )
+        event = calendar.propose(
+            author,
+            calendar.Draft(
+                title="Rencontre", edition=28, starts_on="2026-09-12", all_day=True, place="Lyon"
+            ),
+        )
+        calendar.approve(moderator, event)
         exports.request_export(author)
         other_admin = make_user(role=Role.ADMIN, username="autre-admin")
         legal_hold.request_access(

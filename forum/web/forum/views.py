@@ -28,6 +28,7 @@ from forum.services import (
     directory,
     feeds,
     follows,
+    guides,
     messages,
     photos,
     posting,
@@ -311,6 +312,8 @@ def _thread_page(
     page_reactions = reactions.on_posts(actor, posts.items)
     page_photos = photos.on_posts(posts.items)
     solution = solutions.solution_of(actor, thread)
+    # Only a solved thread can become a guide: no look-up on the others.
+    made_guide = guides.guide_of_thread(thread) if solution is not None else None
     following = follows.follows(actor, thread)
     reading.mark_seen(actor, thread, posts.items)
     return (
@@ -323,6 +326,7 @@ def _thread_page(
             photos_of=page_photos,
             reaction_kinds=reactions.KINDS,
             solution=solution,
+            made_guide=made_guide,
             following=following,
             preview=preview,
         ),

@@ -39,9 +39,14 @@ def term(slug: str):
     found = glossary.get_term(slug)
     if found is None:
         abort(404)
-    related = search_service.related_threads(current_actor(), found.forms)
+    related, related_guides = search_service.related_to(current_actor(), found.forms)
     return render_template(
-        "glossary/term.html", term=found, stale=glossary.is_stale(found), related=related
+        "glossary/term.html",
+        term=found,
+        stale=glossary.is_stale(found),
+        related=related,
+        related_guides=related_guides,
+        history=glossary.list_edits(found),
     )
 
 

@@ -16,7 +16,7 @@ from flask_login import login_required
 from forum import charter, pagination, policy
 from forum.errors import InvalidInput
 from forum.extensions import db
-from forum.models import Appeal, Post, Thread
+from forum.models import Appeal, Guide, Post, Thread
 from forum.services import moderation, posting, profiles
 from forum.web import current_actor, safe_next, thread_slug
 from forum.web.forms import optional_int
@@ -117,6 +117,7 @@ def _message_forms(group: moderation.MessageReportGroup) -> tuple[StatementForm,
 def reports():
     groups = moderation.list_open_reports(current_actor())
     message_groups = moderation.list_message_reports(current_actor())
+    guide_groups = moderation.list_guide_reports(current_actor())
     return render_template(
         "moderation/reports.html",
         groups=groups,
@@ -126,8 +127,47 @@ def reports():
         },
         message_groups=message_groups,
         message_forms={group.message.id: _message_forms(group) for group in message_groups},
+        guide_groups=guide_groups,
+        guide_forms={group.guide.id: _guide_forms(group) for group in guide_groups},
         reason_labels=REASON_LABELS,
     )
+
+
+GUIDE_ACTIONS = {
+    "hide": moderation.hide_guide,
+    "restore": moderation.restore_guide,
+    "dismiss": moderation.dismiss_guide_reports,
+}
+
+
+def _guide_forms(group: moderation.GuideReportGroup) -> tuple[StatementForm, ...]:
+    forms = []
+    for key in ("hide", "dismiss"):
+        form = StatementForm(key=f"g{key}-{group.guide.id}", formdata=None)
+        form.rule.data = charter.rule_for_reports(r.reason for r in group.reports) or ""
+        form.detection.data = "report"
+        forms.append(form)
+    return tuple(forms)
+
+
+@bp.post("/mod/guides/<int:guide_id>/<any(hide, restore, dismiss):action>")
+@login_required
+def guide_action(guide_id: int, action: str):
+    """Hide a guide, show it again, or close its reports; back to where the form was."""
+    _require_moderator()
+    guide = db.session.get(Guide, guide_id)
+    if guide is None:
+        abort(404)
+    form = StatementForm(key=f"g{action}-{guide_id}")
+    if form.validate_on_submit():
+        try:
+            GUIDE_ACTIONS[action](current_actor(), guide, _grounds(form))
+        except InvalidInput as error:
+            for text in error.errors.values():
+                flash(text, "error")
+        else:
+            flash(_("C'est fait ; c'est consigné au journal de modération."), "success")
+    return redirect(safe_next(form.next.data, url_for("moderation.reports")))
 
 
 MESSAGE_ACTIONS = {

@@ -59,6 +59,12 @@ def open_notice(notice_id: int):
         return redirect(url_for("notifications.decision", action_id=notice.action_id))
     if notice.conversation_id:
         return redirect(url_for("messages.conversation", conversation_id=notice.conversation_id))
+    if notice.guide_id and notice.kind == "report_outcome":
+        return redirect(url_for("notifications.inbox"))
+    if notice.guide_id:
+        return redirect(url_for("guides.history", guide_id=notice.guide_id))
+    if notice.event_id:
+        return redirect(url_for("calendar.event", event_id=notice.event_id))
     if notice.post is not None:
         return redirect(url_for("forum.post", post_id=notice.post_id))
     thread = notice.thread

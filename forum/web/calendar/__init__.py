@@ -1,0 +1,3 @@
+from forum.web.calendar.views import bp
+
+__all__ = ["bp"]

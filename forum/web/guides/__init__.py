@@ -1,0 +1,3 @@
+from forum.web.guides.views import bp
+
+__all__ = ["bp"]
