@@ -405,6 +405,12 @@ def make_from_thread(actor: User, thread: Thread) -> Guide:
         raise InvalidInput("thread", _("Cette discussion est déjà devenue une fiche."))
     first = db.session.get(Post, posting.first_post_id(thread))
     answer = thread.solution.post
+    if not (policy.can_read_post(None, first) and policy.can_read_post(None, answer)):
+        # A hidden or deleted question (or a restricted author's) is not copied into a page
+        # everyone reads.
+        raise InvalidInput(
+            "thread", _("La question de cette discussion n'est pas lisible par tous.")
+        )
     body = "\n\n".join(
         [
             "## " + _("La question"),

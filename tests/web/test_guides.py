@@ -9,8 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Guide, GuideRevision, Notification, Report, Role, User
-from forum.services import erasure, exports, glossary, guides, solutions, taxonomy
+from forum.models import Guide, GuideRevision, Notification, Post, Report, Role, User
+from forum.services import (
+    erasure,
+    exports,
+    glossary,
+    guides,
+    moderation,
+    posting,
+    solutions,
+    taxonomy,
+)
+from forum.services.moderation import Grounds
 from tests.factories import PASSWORD, make_post, make_taxonomy, make_thread, make_user, open_session
 
 BODY = "## Les étapes\n\nDemander l'accord du **FAFCEA** six mois avant.\nGarder les factures."
@@ -324,3 +334,39 @@ def test_forged_requests_reach_nothing_hidden_and_never_fail(app):
     assert [response.status_code for response in on_pending] == [404, 404, 404, 404]
     assert unknown.status_code == 302  # back to the history, with a message
     assert own_pending_edit.status_code == 403  # a moderator reads it before anyone edits it
+
+
+def test_a_hidden_question_is_never_copied_into_a_guide(app):
+    asker_id, _asker = _member(app)
+    moderator_id, moderator = _member(app, posts=0, role=Role.MODERATOR)
+    with app.app_context():
+        asker_user = db.session.get(User, asker_id)
+        thread = make_thread(author=asker_user, title="Mon adresse et ma question ?")
+        answer = make_post(thread=thread, body="Une réponse utile.")
+        solutions.set_solution(asker_user, thread, answer)
+        first = db.session.get(Post, posting.first_post_id(thread))
+        moderation.hide_post(
+            db.session.get(User, moderator_id), first, Grounds("Une adresse", "privacy")
+        )
+        thread_id = thread.id
+
+    refused = moderator.post(f"/t/{thread_id}/fiche", follow_redirects=True)
+
+    assert "n&#39;est pas lisible par tous" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Guide.id)) is None
+
+
+def test_the_list_answers_odd_addresses_with_a_404_or_its_last_page(app, client):
+    _author_id, author = _member(app)
+    _create(app, author)
+
+    assert client.get("/fiches?page=-1").status_code == 404
+    assert client.get("/fiches?page=abc").status_code == 404
+    assert client.get("/fiches?topic=inconnu").status_code == 404
+    assert client.get("/fiches?trade=inconnu").status_code == 404
+    beyond = client.get("/fiches?topic=financement&page=9")
+    assert beyond.status_code == 302 and beyond.location.endswith("page=1")
+    assert "topic=financement" in beyond.location
+    long_query = client.get("/fiches?q=" + "mot " * 100).get_data(as_text=True)
+    assert "Votre recherche est trop longue" in long_query

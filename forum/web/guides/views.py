@@ -15,6 +15,7 @@ from forum.services import follows, guides, moderation, posting, taxonomy
 from forum.services import search as search_service
 from forum.web import BaseForm, current_actor, thread_slug
 from forum.web.forms import choices, optional_int
+from forum.web.forum.views import list_args, page_number
 from forum.web.moderation.forms import ReportForm, StatementForm
 
 bp = Blueprint("guides", __name__)
@@ -52,15 +53,20 @@ def _guide(guide_id: int) -> Guide:
     return guide
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+def _place(kind: str, find):
+    """The topic or trade `?KIND=<slug>` names (None without one); an unknown one is a 404."""
+    slug = request.args.get(kind, "")
+    found = find(slug) if slug else None
+    if slug and found is None:
+        abort(404)
+    return found
 
 
 @bp.get("/fiches")
 def index():
     actor = current_actor()
-    topic = taxonomy.get_topic(request.args.get("topic", "")) if request.args.get("topic") else None
-    trade = taxonomy.get_trade(request.args.get("trade", "")) if request.args.get("trade") else None
+    topic = _place("topic", taxonomy.get_topic)
+    trade = _place("trade", taxonomy.get_trade)
     query = request.args.get("q", "").strip()
     problem = None
     words: list[str] = []
@@ -70,9 +76,9 @@ def index():
         except InvalidInput as error:
             problem = error.message
     try:
-        page = guides.list_guides(actor, topic=topic, trade=trade, words=words, page=_page())
+        page = guides.list_guides(actor, topic=topic, trade=trade, words=words, page=page_number())
     except pagination.PageOutOfRange as out:
-        return redirect(url_for("guides.index", **{**request.args, "page": out.last}))
+        return redirect(url_for("guides.index", **list_args(), page=out.last))
     return render_template(
         "guides/index.html",
         page=page,
