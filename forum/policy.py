@@ -26,6 +26,9 @@ from forum.models import (
     User,
 )
 from forum.models.base import utcnow
+from forum.models.calendar import APPROVED, CANCELLED, REFUSED
+
+PUBLISHED_EVENTS = (APPROVED, CANCELLED)  # a cancelled event stays listed, struck through
 
 
 def is_member(actor: User | None) -> bool:
@@ -255,7 +258,7 @@ def can_make_guide(actor: User | None, thread: Thread) -> bool:
 def can_see_event(actor: User | None, event: Event) -> bool:
     """Approved and cancelled events are for everyone; a proposal waiting or refused, for its
     organiser and the moderators."""
-    if event.status in ("approved", "cancelled"):
+    if event.status in PUBLISHED_EVENTS:
         return True
     return is_moderator(actor) or _is_author(actor, event.organiser_id)
 
@@ -265,7 +268,7 @@ def visible_events(actor: User | None) -> ColumnElement[bool]:
     if is_moderator(actor):
         return true()
     mine = Event.organiser_id == actor.id if actor is not None else false()
-    return or_(Event.status.in_(("approved", "cancelled")), mine)
+    return or_(Event.status.in_(PUBLISHED_EVENTS), mine)
 
 
 def can_propose_event(actor: User | None) -> bool:
@@ -283,7 +286,7 @@ def can_edit_event(actor: User | None, event: Event) -> bool:
     if event.is_official:
         return can_publish_official(actor)
     return is_moderator(actor) or (
-        is_member(actor) and _is_author(actor, event.organiser_id) and event.status != "refused"
+        is_member(actor) and _is_author(actor, event.organiser_id) and event.status != REFUSED
     )
 
 

@@ -102,3 +102,127 @@ def test_who_reads_what(world, reader):
     readable = {kind for kind, post in kinds.items() if policy.can_read_post(readers[reader], post)}
 
     assert readable == EXPECTED_READABLE[reader]
+
+
+@pytest.fixture
+def shared_knowledge(app_ctx):
+    """Guides and calendar events of every kind, by `autrice`, and every kind of reader."""
+    from forum.models import Event, Guide
+    from forum.services import calendar, guides, solutions
+
+    app_ctx.config["GUIDE_EDIT_MIN_POSTS"] = 0
+    moderator = make_user(role=Role.MODERATOR, username="moderatrice")
+    staff = make_user(role=Role.COET_STAFF, username="coet")
+    author = make_user(username="autrice")
+    topic_id = make_thread(author=author).topic_id
+
+    def guide(title: str) -> Guide:
+        return guides.create_guide(author, title=title, body="Un texte.", topic_id=topic_id)
+
+    guide_kinds = {"published": guide("Une fiche publiée"), "locked": guide("Une fiche fermée")}
+    guides.set_locked(moderator, guide_kinds["locked"], True)
+    guide_kinds["hidden"] = guide("Une fiche masquée")
+    moderation.hide_guide(moderator, guide_kinds["hidden"], Grounds("Hors charte", "respect"))
+    solved = make_thread(author=author, title="Une question résolue ?")
+    solutions.set_solution(author, solved, posting.reply(make_user(), solved, body="Réponse."))
+    guide_kinds["pending"] = guides.make_from_thread(author, solved)
+
+    def event(actor, **more) -> Event:
+        values = {"title": "Rencontre", "edition": 28, "starts_on": "2030-01-10"}
+        values |= {"all_day": True, "place": "Lyon"} | more
+        return calendar.propose(actor, calendar.Draft(**values))
+
+    event_kinds = {"pending": event(author), "approved": event(author), "refused": event(author)}
+    calendar.approve(moderator, event_kinds["approved"])
+    calendar.refuse(moderator, event_kinds["refused"], note="Non")
+    event_kinds["cancelled"] = event(author)
+    calendar.approve(moderator, event_kinds["cancelled"])
+    calendar.cancel(author, event_kinds["cancelled"])
+    event_kinds["official"] = event(staff, kind="milestone", stage="inscription")
+    readers = {
+        "visitor": None,
+        "member": make_user(),
+        "author": author,
+        "coet_staff": staff,
+        "moderator": moderator,
+        "admin": make_user(role=Role.ADMIN),
+    }
+    return guide_kinds, event_kinds, readers
+
+
+SEEN_GUIDES = {
+    "visitor": {"published", "locked"},
+    "member": {"published", "locked"},
+    "coet_staff": {"published", "locked"},
+    "author": {"published", "locked", "pending"},
+    "moderator": {"published", "locked", "pending", "hidden"},
+    "admin": {"published", "locked", "pending", "hidden"},
+}
+SEEN_EVENTS = {
+    "visitor": {"approved", "cancelled", "official"},
+    "member": {"approved", "cancelled", "official"},
+    "coet_staff": {"approved", "cancelled", "official"},
+    "author": {"approved", "cancelled", "official", "pending", "refused"},
+    "moderator": {"approved", "cancelled", "official", "pending", "refused"},
+    "admin": {"approved", "cancelled", "official", "pending", "refused"},
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_guides_and_events_are_seen_alike_one_by_one_and_in_lists(shared_knowledge, reader):
+    from forum.models import Event, Guide
+
+    guide_kinds, event_kinds, readers = shared_knowledge
+    actor = readers[reader]
+
+    guides_listed = set(db.session.scalars(select(Guide.id).where(policy.visible_guides(actor))))
+    events_listed = set(db.session.scalars(select(Event.id).where(policy.visible_events(actor))))
+
+    for kind, guide in guide_kinds.items():
+        assert policy.can_see_guide(actor, guide) == (guide.id in guides_listed), (kind, reader)
+    for kind, event in event_kinds.items():
+        assert policy.can_see_event(actor, event) == (event.id in events_listed), (kind, reader)
+    assert {k for k, g in guide_kinds.items() if g.id in guides_listed} == SEEN_GUIDES[reader]
+    assert {k for k, e in event_kinds.items() if e.id in events_listed} == SEEN_EVENTS[reader]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_who_may_change_guides_and_events(shared_knowledge, reader):
+    guide_kinds, event_kinds, readers = shared_knowledge
+    actor = readers[reader]
+
+    edits_guides = {
+        kind
+        for kind, guide in guide_kinds.items()
+        if policy.can_edit_guide(actor, guide, experienced=True)
+    }
+    edits_events = {
+        kind for kind, event in event_kinds.items() if policy.can_edit_event(actor, event)
+    }
+
+    everything = set(guide_kinds)
+    members_guides = {"published"}  # not locked, hidden, nor waiting for a moderator
+    assert (
+        edits_guides
+        == {
+            "visitor": set(),
+            "member": members_guides,
+            "coet_staff": members_guides,
+            "author": members_guides,
+            "moderator": everything,
+            "admin": everything,
+        }[reader]
+    )
+    # An official date: COET staff only; a member's event: its organiser and the moderators.
+    theirs = {"pending", "approved", "cancelled", "refused"}
+    assert (
+        edits_events
+        == {
+            "visitor": set(),
+            "member": set(),
+            "coet_staff": {"official"},
+            "author": theirs - {"refused"},
+            "moderator": theirs,
+            "admin": theirs,
+        }[reader]
+    )
