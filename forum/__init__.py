@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from forum import charter, cli, jobs, labels, markup, policy, search_index
+from forum import cache, charter, cli, jobs, labels, markup, policy, search_index
 from forum.errors import register_error_handlers
 from forum.extensions import babel, csrf, db, limiter, login_manager, migrate
 from forum.services import (
@@ -156,6 +156,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session)
     login_manager.session_protection = None  # devices are the protection (forum.web)
     jobs.init_app(app)
+    cache.init_app(app)
     jobs.register("build_export", exports.build_export)
     jobs.register("deliver_mail", accounts.deliver_mail)
     jobs.register("send_digests", notifications.send_digests)

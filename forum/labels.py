@@ -65,6 +65,7 @@ TABLES = {
     "follows": _l("discussions, sujets, métiers, fiches et événements suivis"),
     "reactions": _l("réactions aux messages"),
     "read_marks": _l("suivi de lecture des discussions"),
+    "cache_generation": _l("numéro de version des pages en cache"),
     "thread_solutions": _l("solutions des discussions"),
     "post_photos": _l("photos des messages"),
     "glossary_terms": _l("lexique du concours"),

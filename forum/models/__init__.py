@@ -2,6 +2,7 @@
 
 from forum.models.access import PersonalDataAccess
 from forum.models.bookmarks import Bookmark
+from forum.models.cache import CacheGeneration
 from forum.models.calendar import Event, EventChange, event_trades
 from forum.models.community import Follow, NoticeSetting, Reaction, ReadMark, ThreadSolution
 from forum.models.glossary import GlossaryEdit, GlossaryTerm
@@ -23,6 +24,7 @@ from forum.models.users import Device, LoginEvent, Role, User, user_trades
 __all__ = [
     "Appeal",
     "Bookmark",
+    "CacheGeneration",
     "Block",
     "Conversation",
     "ConversationMember",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from flask_babel import gettext as _
@@ -82,6 +83,13 @@ def policies_to_accept(user: User) -> list[str]:
         for purpose, name in POLICIES
         if not any((purpose, text_hash) in accepted for text_hash in documents.text_hashes(name))
     ]
+
+
+def policies_version() -> str:
+    """A short name of the current texts of the policies, in every language: what a session
+    remembers it has checked, so that the check is not a query on every request."""
+    hashes = sorted(digest for _, name in POLICIES for digest in documents.text_hashes(name))
+    return hashlib.sha256(",".join(hashes).encode()).hexdigest()[:16]
 
 
 def accept_policies(actor: User, *, accepted: bool, locale: str = "fr") -> None:

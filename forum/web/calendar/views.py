@@ -22,6 +22,7 @@ from wtforms import (
 )
 
 from forum import pagination, policy
+from forum.cache import cached_page
 from forum.errors import InvalidInput
 from forum.models import Event
 from forum.models.calendar import MEETUP, MILESTONE
@@ -138,6 +139,7 @@ def _listing(template: str, *, past: bool, **extra):
 
 
 @bp.get("/calendrier")
+@cached_page
 def index():
     """What is to come (`?trade=`, `?stage=`, `?edition=`); a session's past events too."""
     filters = _filters()
@@ -299,12 +301,14 @@ def _feed(filters: calendar.Filters) -> Response:
 
 
 @bp.get("/calendrier.ics")
+@cached_page(shared=True)
 def feed():
     """Every published date (`?trade=`, `?stage=`, `?edition=`), for a calendar app."""
     return _feed(_filters())
 
 
 @bp.get("/calendrier/metier/<slug>.ics")
+@cached_page(shared=True)
 def trade_feed(slug: str):
     trade = taxonomy.get_trade(slug)
     if trade is None:
@@ -315,6 +319,7 @@ def trade_feed(slug: str):
 
 
 @bp.get("/calendrier/etape/<slug>.ics")
+@cached_page(shared=True)
 def stage_feed(slug: str):
     if not calendar.stage_name(slug):
         abort(404)
@@ -322,6 +327,7 @@ def stage_feed(slug: str):
 
 
 @bp.get("/calendrier/<int:event_id>.ics")
+@cached_page(shared=True)
 def event_feed(event_id: int):
     """One event, to add to a calendar: published or cancelled ones only, like the feeds."""
     found = calendar.get_event(None, event_id)

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from forum import pagination, policy, ratelimits
+from forum.cache import cached_page
 from forum.errors import InvalidInput
 from forum.extensions import limiter
 from forum.models import Post, Thread, Topic, Trade
@@ -132,6 +133,7 @@ def _filter(kind: str) -> Trade | Topic | None:
 
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
+@cached_page
 def search():
     """Search titles and posts (`q`), with filters `topic`, `trade`, `author`, `since`,
     `until` (dates as 2026-03-31) and `page`; a French message next to a bad field."""
@@ -192,6 +194,7 @@ def _listing(endpoint: str, item: Trade | Topic | None, slug: str):
 
 
 @bp.get("/trades")
+@cached_page
 def trades_index():
     return render_template("forum/trades.html", groups=taxonomy.list_groups())
 
@@ -224,17 +227,20 @@ def candidates():
 
 
 @bp.get("/topics")
+@cached_page
 def topics_index():
     """Every topic, with what it is for and how many threads it holds."""
     return render_template("forum/topics.html", topics=taxonomy.list_topics())
 
 
 @bp.get("/trades/<slug>")
+@cached_page
 def trade(slug: str):
     return _listing("forum.trade", taxonomy.get_trade(slug), slug)
 
 
 @bp.get("/topics/<slug>")
+@cached_page
 def topic(slug: str):
     return _listing("forum.topic", taxonomy.get_topic(slug), slug)
 
@@ -246,12 +252,14 @@ def _atom(body: bytes) -> Response:
 
 
 @bp.get("/feeds/latest.atom")
+@cached_page(shared=True)
 def latest_feed():
     """The latest public posts, as an Atom feed."""
     return _atom(feeds.atom())
 
 
 @bp.get("/feeds/topics/<slug>.atom")
+@cached_page(shared=True)
 def topic_feed(slug: str):
     topic = taxonomy.get_topic(slug)
     if topic is None or topic.slug != slug:
@@ -260,6 +268,7 @@ def topic_feed(slug: str):
 
 
 @bp.get("/feeds/trades/<slug>.atom")
+@cached_page(shared=True)
 def trade_feed(slug: str):
     trade = taxonomy.get_trade(slug)
     if trade is None or trade.slug != slug:
@@ -336,6 +345,7 @@ def _thread_page(
 
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>-<slug>")
+@cached_page
 def thread(thread_id: int, slug: str | None = None):
     thread = _visible_thread(thread_id)
     if thread is None:
@@ -646,6 +656,7 @@ def post_history(post_id: int):
 
 
 @bp.get("/u/<username>")
+@cached_page
 def profile(username: str):
     member = profiles.get_member(username)
     if member is None or not policy.can_view_profile(current_actor(), member):

@@ -9,6 +9,7 @@ from flask_login import login_required
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
 from forum import pagination, policy
+from forum.cache import cached_page
 from forum.errors import InvalidInput
 from forum.models import Guide
 from forum.services import follows, guides, moderation, posting, taxonomy
@@ -63,6 +64,7 @@ def _place(kind: str, find):
 
 
 @bp.get("/fiches")
+@cached_page
 def index():
     actor = current_actor()
     topic = _place("topic", taxonomy.get_topic)
@@ -95,6 +97,7 @@ def index():
 
 @bp.get("/fiches/<int:guide_id>")
 @bp.get("/fiches/<int:guide_id>/<slug>")
+@cached_page
 def show(guide_id: int, slug: str | None = None):
     guide = _guide(guide_id)
     if slug != guide.slug:

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from sqlalchemy import text
 
 from forum import charter, documents
+from forum.cache import cached_page
 from forum.extensions import db
 from forum.services import accounts, posting, processing_register, taxonomy
 from forum.web import current_actor, safe_next
@@ -15,6 +16,7 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@cached_page
 def home():
     return render_template(
         "main/home.html",

@@ -10,6 +10,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import format_date, get_locale
@@ -97,8 +98,13 @@ def ask_for_new_policies():
         "main.cookies",
     }:
         return None
+    # Checked once a session and a version of the texts, not on every request.
+    checked = f"{actor.id}:{consents.policies_version()}"
+    if session.get("policies_checked") == checked:
+        return None
     if consents.policies_to_accept(actor):
         return redirect(url_for("privacy.accept_policies", next=request.full_path))
+    session["policies_checked"] = checked
     return None
 
 
