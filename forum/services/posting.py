@@ -499,17 +499,19 @@ def list_posts(
     total = thread.post_count if not thread.pending_count else _visible_count(thread, viewer)
     number = pagination.check(page, total)
     size = pagination.PAGE_SIZE
+    start, end = (number - 1) * size, min(number * size, total)
     query = (
         select(Post)
         .where(Post.thread_id == thread.id, policy.posts_on_thread_page(viewer))
-        .order_by(Post.id)
-        .limit(size)
-        .offset((number - 1) * size)
         .options(joinedload(Post.author), joinedload(Post.quoted_post).joinedload(Post.author))
     )
-    return pagination.Page(
-        items=db.session.scalars(query).unique().all(), number=number, total=total
-    )
+    if start <= total // 2:
+        query = query.order_by(Post.id).limit(size).offset(start)
+        items = db.session.scalars(query).unique().all()
+    else:  # a deep page, the last one first: read from the end, not past every post before it
+        query = query.order_by(Post.id.desc()).limit(max(end - start, 1)).offset(total - end)
+        items = list(reversed(db.session.scalars(query).unique().all()))
+    return pagination.Page(items=items, number=number, total=total)
 
 
 def page_of_post(post: Post, viewer: User | None = None) -> int:

@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from forum import pagination
+from forum import pagination, policy
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
 from forum.models import Post, PostRevision, Role, Thread
@@ -268,3 +268,32 @@ def test_a_post_with_thousands_of_table_cells_is_refused(app_ctx):
         posting.reply(make_user(), make_thread(), body=body)
 
     assert "cellules" in error.value.message
+
+
+@pytest.mark.parametrize("reader", ["visitor", "member", "moderator"])
+def test_deep_pages_read_from_the_end_hold_the_same_posts(app_ctx, reader):
+    """Pages past the middle are read backwards from the last post: page by page, every
+    reader gets exactly the posts of the whole thread in order, placeholders included."""
+    from forum.services import moderation
+    from forum.services.moderation import Grounds
+
+    thread = make_thread()
+    member = make_user()
+    moderator = make_user(role=Role.MODERATOR)
+    for n in range(64):
+        post = posting.reply(member if n % 9 == 0 else make_user(), thread, body=f"Réponse {n}")
+        if n == 30:
+            moderation.hide_post(moderator, post, Grounds("Hors sujet", "on_topic"))
+        if n == 50:
+            posting.delete_post(post.author, post)
+    viewer = {"visitor": None, "member": member, "moderator": moderator}[reader]
+    on_page = select(Post.id).where(
+        Post.thread_id == thread.id, policy.posts_on_thread_page(viewer)
+    )
+    everything = list(db.session.scalars(on_page.order_by(Post.id)))
+    pages = []
+    for number in range(1, 5):
+        page = posting.list_posts(thread, page=number, viewer=viewer)
+        pages += [post.id for post in page.items]
+
+    assert len(everything) == 65 and pages == everything
