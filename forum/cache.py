@@ -112,7 +112,8 @@ def _table_exists(cursor: Any, dialect: str) -> bool:
 
 def current_generation() -> int:
     """The number of content writes committed so far (0 before the first)."""
-    return db.session.scalar(text(f"SELECT value FROM {TABLE} WHERE id = 1")) or 0
+    connection = db.session.connection()  # the request's transaction: one snapshot with the page
+    return connection.exec_driver_sql(f"SELECT value FROM {TABLE} WHERE id = 1").scalar() or 0
 
 
 class MemoryStore:

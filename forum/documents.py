@@ -127,8 +127,13 @@ def _load(name: str, locale: str, durations: tuple[tuple[str, int], ...]) -> Doc
 
 def text_hashes(name: str) -> set[str]:
     """The hashes of the current text of document NAME, in each language it is written in."""
-    locales = {"fr"} | {path.suffixes[0][1:] for path in CONTENT.glob(f"{name}.*.md")}
-    return {get(name, locale).text_hash for locale in locales}
+    return {get(name, locale).text_hash for locale in _locales(name)}
+
+
+@cache
+def _locales(name: str) -> frozenset[str]:
+    """The languages document NAME is written in (read once, like the texts: `_load`)."""
+    return frozenset({"fr"} | {path.suffixes[0][1:] for path in CONTENT.glob(f"{name}.*.md")})
 
 
 def get(name: str, locale: str = "fr") -> Document:
