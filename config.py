@@ -161,7 +161,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # The hot read pages are kept once rendered until a write changes them (forum.cache):
         # in Redis when REDIS_URL is set, else in each process, at most PAGE_CACHE_MB.
         "PAGE_CACHE": _flag(env.get("PAGE_CACHE"), True),
-        "PAGE_CACHE_MB": _int(env, "PAGE_CACHE_MB", 32),
+        "PAGE_CACHE_MB": _int(env, "PAGE_CACHE_MB", 16),
         # Photos of work: at most PHOTOS_MAX a post, each at most PHOTO_MAX_BYTES as sent,
         # re-encoded to at most PHOTO_MAX_DIMENSION pixels a side (thumbnails: PHOTO_THUMB),
         # stored in PHOTO_FOLDER (under the instance folder by default).

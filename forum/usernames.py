@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from confusable_homoglyphs import confusables
 from flask_babel import gettext as _
 
 MIN_LENGTH = 3
@@ -40,6 +39,9 @@ def problem(username: str) -> str | None:
             "Le nom d'utilisateur ne peut contenir que des lettres, des chiffres, « _ » et « - », "
             "et doit commencer par une lettre ou un chiffre."
         )
+    # Loaded when a name is chosen, not in every worker: its tables weigh 6 MB.
+    from confusable_homoglyphs import confusables
+
     if unicodedata.normalize("NFC", username) != username or confusables.is_confusable(
         username, preferred_aliases=["latin", "common"]
     ):
