@@ -96,6 +96,9 @@ class Thread(Base):
     # Ids are never reused (SQLite AUTOINCREMENT): a merged thread's address keeps redirecting.
     __table_args__ = (
         Index("ix_threads_listing", "is_pinned", "last_posted_at"),
+        # The home page's latest threads, a topic's list in its order (deep pages included).
+        Index("ix_threads_recent", "last_posted_at", "id"),
+        Index("ix_threads_topic_listing", "topic_id", "is_pinned", "last_posted_at", "id"),
         {"info": {"subject": "author_id"}, "sqlite_autoincrement": True},
     )
 
@@ -153,6 +156,7 @@ class Post(Base):
     # Ids are never reused: permalinks (/p/<id>) and log entries keep pointing at one post.
     __table_args__ = (
         Index("ix_posts_thread_order", "thread_id", "id"),
+        Index("ix_posts_recent", "created_at", "id"),  # the feeds: the latest posts first
         {"info": {"subject": "author_id"}, "sqlite_autoincrement": True},
     )
 

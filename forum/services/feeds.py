@@ -24,10 +24,8 @@ VISITOR = None  # a feed is what a visitor sees, whoever fetches it
 
 
 def _latest(topic: Topic | None, trade: Trade | None) -> list[Post]:
-    their_thread = aliased(Thread)  # the policy's filter has its own, correlated
     query = (
         select(Post)
-        .join(their_thread, their_thread.id == Post.thread_id)
         .where(policy.visible_posts(VISITOR))
         .options(
             joinedload(Post.thread).joinedload(Thread.author),
@@ -39,8 +37,11 @@ def _latest(topic: Topic | None, trade: Trade | None) -> list[Post]:
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(ENTRIES)
     )
-    if topic is not None:
-        query = query.where(their_thread.topic_id == topic.id)
+    if topic is not None:  # correlated: the latest posts are read in order, not the topic's all
+        their_thread = aliased(Thread)  # the policy's filter has its own
+        query = query.where(
+            exists().where(their_thread.id == Post.thread_id, their_thread.topic_id == topic.id)
+        )
     if trade is not None:
         query = query.where(
             exists().where(
