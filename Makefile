@@ -13,7 +13,7 @@ PORT ?= 8000
 WORKERS := $(if $(REDIS_URL),--workers 4,--workers 1 --threads 8)
 CATALOGUES := $(wildcard forum/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install install-test translations browser lint format extract-messages clean
+.PHONY: run test install install-test translations browser bench-tools lint format extract-messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,18 @@ browser:
 		fi; \
 	fi
 
-test: install-test translations browser
+# The benchmark (bench/run.py) drives Debian's wrk.
+bench-tools:
+	@if ! command -v wrk >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's wrk for the benchmark"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else \
+			echo "wrk is missing: the benchmark's smoke test will be skipped (sudo apt-get install wrk)"; \
+		fi; \
+	fi
+
+test: install-test translations browser bench-tools
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "--- PostgreSQL: $$TEST_DATABASE_URL"; \
