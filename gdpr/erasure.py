@@ -317,9 +317,31 @@ def _stands_alone(text: str, begin: int, end: int) -> bool:
     return not (inside_before or inside_after)
 
 
+class _Skeletons(dict):
+    """Each character's skeleton, worked out once (a scan reads millions of characters)."""
+
+    def __init__(self, skeleton: Skeleton) -> None:
+        super().__init__()
+        self.skeleton = skeleton
+
+    def __missing__(self, char: str) -> str:
+        self[char] = folded = self.skeleton(char)
+        return folded
+
+
+_SKELETONS: dict[Skeleton, _Skeletons] = {}
+
+
 def find(text: str, needles: Iterable[str], skeleton: Skeleton = _plain) -> list[tuple[int, int]]:
     """The spans of TEXT where one of NEEDLES stands as a word of its own, in any spelling
     SKELETON cannot tell apart (case, accents, look-alike characters)."""
+    needles = list(needles)
+    table = _SKELETONS.setdefault(skeleton, _Skeletons(skeleton))
+    # The same skeleton as below, character by character, without the origins: most texts
+    # hold none of the needles, and are done with here.
+    quick = "".join(map(table.__getitem__, text))
+    if not any(len(key) >= MIN_IDENTIFIER and key in quick for key in map(skeleton, needles)):
+        return []
     folded, origins = _skeleton_of(text, skeleton)
     spans = []
     for needle in needles:
