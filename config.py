@@ -172,7 +172,12 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "PHOTO_FOLDER": env.get("PHOTO_FOLDER", str(instance / "photos")),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         # hide_parameters: a failing statement is logged without its values (personal data).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Pooled connections are not pinged before every request (a statement each; on
+        # PostgreSQL they are renewed every 5 minutes); DATABASE_PRE_PING=true pings again.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": _flag(env.get("DATABASE_PRE_PING"), False),
+            "hide_parameters": True,
+        },
         # Privacy (RGPD): who answers for the data (art. 13, 30), and where it goes.
         "PRIVACY_CONTROLLER": env.get(
             "PRIVACY_CONTROLLER",
@@ -193,6 +198,12 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     }
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config.update(overrides)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Unpinged connections are renewed before a server would drop them as idle.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_recycle": 300,
+        }
 
     config["SECRET_KEY"] = (
         config.get("SECRET_KEY")

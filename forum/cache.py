@@ -212,7 +212,7 @@ def cached_page(view: Callable[..., Any] | None = None, *, shared: bool = False)
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         store = current_app.extensions.get("page_cache")
-        if store is None or request.method != "GET" or session.get("_flashes"):
+        if store is None or request.method != "GET" or not _worth_keeping():
             return view(*args, **kwargs)
         from forum.web import current_actor
 
@@ -227,6 +227,22 @@ def cached_page(view: Callable[..., Any] | None = None, *, shared: bool = False)
         return response
 
     return wrapper
+
+
+# The parameters the cached pages read: an address with any other (or a very long one) is
+# served without being kept, so that made-up addresses cannot crowd the real pages out.
+PARAMETERS = frozenset(
+    {"page", "q", "topic", "trade", "author", "since", "until", "solved", "edition", "stage"}
+)
+MAX_KEYED_PATH = 512
+
+
+def _worth_keeping() -> bool:
+    return (
+        not session.get("_flashes")
+        and len(request.full_path) <= MAX_KEYED_PATH
+        and all(name in PARAMETERS for name in request.args)
+    )
 
 
 def _cacheable(response: Response, session_before: dict[str, Any]) -> bool:

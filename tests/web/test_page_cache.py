@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import redis
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 
 from forum import cache
 from forum.extensions import db
@@ -288,3 +288,32 @@ def test_an_erasure_leaves_every_cached_page(app, client, time_machine):
     assert "gaspard-graveur" not in page and "Mon expérience" not in page
     assert client.get("/u/gaspard-graveur").status_code == 404
     assert "gaspard-graveur" not in client.get("/search?q=experience").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["?utm=1", "?page=1&x=2", "?q=" + "b" * 600])
+def test_made_up_addresses_are_not_kept(app, client, query):
+    """Made-up parameters or huge addresses would crowd the real pages out of the cache."""
+    _, path = thread_path(app)
+    client.get(path + query)
+    with counting(app) as statements:
+        assert client.get(path + query).status_code in (200, 404)
+
+    assert len(statements) > 1
+
+
+def test_a_replayed_cookie_after_logout_gets_the_visitors_page(app):
+    member = app.test_client()
+    sign_in(app, member, username="odile-orfevre")
+    _, path = thread_path(app)
+    assert "odile-orfevre" in member.get(path).get_data(as_text=True)
+    cookie = member.get_cookie("session").value
+    with app.app_context():
+        from forum.services import devices
+
+        user = db.session.scalar(select(User).where(User.username == "odile-orfevre"))
+        devices.end_other_sessions(user, keep=None)
+        db.session.commit()
+    replayed = app.test_client()
+    replayed.set_cookie("session", cookie)
+
+    assert "odile-orfevre" not in replayed.get(path).get_data(as_text=True)
