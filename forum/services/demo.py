@@ -318,7 +318,9 @@ class _Writer:
             topic = taxonomy.get_topic(topic_slug)
             thread = self.rng.choice(
                 db.session.scalars(
-                    select(Thread).where(Thread.topic_id == topic.id, Thread.is_pinned.is_(False))
+                    select(Thread)
+                    .where(Thread.topic_id == topic.id, Thread.is_pinned.is_(False))
+                    .order_by(Thread.id)  # in the same order on every engine and plan
                 ).all()
             )
             author = self.rng.choice(self.members)
