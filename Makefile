@@ -42,27 +42,25 @@ run: install translations
 	@echo "L'Établi : http://$(HOST):$(PORT)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) $(WORKERS) 'forum:create_app()'
 
-# Browser tests drive Debian's chromium (never a browser downloaded by a tool).
-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Installs Debian's package $(1) when its command $(2) is missing, for $(3); as root only.
+define apt_install
+	@if ! command -v $(2) >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			echo "Installing Debian's $(1) for $(3)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
 		else \
-			echo "chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; \
+			echo "$(1) is missing: $(4) (sudo apt-get install $(1))"; \
 		fi; \
 	fi
+endef
+
+# Browser tests drive Debian's chromium (never a browser downloaded by a tool).
+browser:
+	$(call apt_install,chromium,/usr/bin/chromium,the browser tests,the browser tests will be skipped)
 
 # The benchmark (bench/run.py) drives Debian's wrk.
 bench-tools:
-	@if ! command -v wrk >/dev/null; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's wrk for the benchmark"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-		else \
-			echo "wrk is missing: the benchmark's smoke test will be skipped (sudo apt-get install wrk)"; \
-		fi; \
-	fi
+	$(call apt_install,wrk,wrk,the benchmark,the benchmark's smoke test will be skipped)
 
 test: install-test translations browser bench-tools
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q

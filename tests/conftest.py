@@ -9,9 +9,11 @@ import email
 import email.policy
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 from babel.messages.mofile import write_mo
@@ -19,6 +21,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 import gdpr.models
 from config import PROJECT_ROOT, _database_url
@@ -129,6 +132,29 @@ def app_factory(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
             db.session.remove()
             _empty_tables()
             db.engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of the test engine with nothing in it, of its own (the suite's is left alone).
+
+    On PostgreSQL it is dropped after the test, with any database named after it (a copy).
+    """
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = make_url(BACKEND)
+    name = f"etabli_empty_{uuid.uuid4().hex[:8]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        made = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{name}%",)
+        ).fetchall()
+        for (database,) in made:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -5,48 +5,29 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from collections.abc import Iterator
 
-import psycopg
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from bench import dataset
 from forum.extensions import db
 from forum.models import Post, ReadMark, Thread
-from tests.conftest import BACKEND, IS_POSTGRES, TEST_CONFIG, make_app
+from tests.conftest import TEST_CONFIG, make_app
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-@pytest.fixture
-def database_url(tmp_path) -> Iterator[str]:
-    """An empty database of the test engine, of its own (the suite's schema is left alone)."""
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'bench.db'}"
-        return
-    url = make_url(BACKEND)
-    name = f"etabli_bench_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
-def test_small_scale_loads_and_every_sample_page_answers(tmp_path, database_url, capsys):
+def test_small_scale_loads_and_every_sample_page_answers(tmp_path, empty_database_url, capsys):
     config = {key: value for key, value in TEST_CONFIG.items() if key != "SQLALCHEMY_DATABASE_URI"}
     config["INSTANCE_PATH"] = str(tmp_path / "instance")
-    assert dataset.main(["--scale", "small", "--database-url", database_url], config=config) == 0
+    assert (
+        dataset.main(["--scale", "small", "--database-url", empty_database_url], config=config) == 0
+    )
     samples = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     scale = dataset.SCALES["small"]
 
     app = make_app(
         tmp_path,
-        SQLALCHEMY_DATABASE_URI=dataset._database_url(database_url),
+        SQLALCHEMY_DATABASE_URI=dataset._database_url(empty_database_url),
         WTF_CSRF_ENABLED=True,
         RATELIMIT_ENABLED=False,
     )

@@ -8,42 +8,29 @@ import json
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from bench import run
 from config import PROJECT_ROOT
-from tests.conftest import BACKEND, IS_POSTGRES
+from tests.conftest import IS_POSTGRES
 
 pytestmark = pytest.mark.skipif(
     shutil.which("wrk") is None, reason="wrk is not installed (make bench-tools)"
 )
 
 
-@pytest.fixture
-def database_args() -> Iterator[list[str]]:
-    """SQLite in the run's folder; on PostgreSQL a database of its own, never the suite's."""
-    if not IS_POSTGRES:
-        yield []
-        return
-    url = make_url(BACKEND)
-    name = f"test_bench_run_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield ["--database-url", url.set(database=name).render_as_string(hide_password=False)]
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}_gdpr_copy" WITH (FORCE)')
-
-
-def test_smoke_run_measures_every_page_and_posts_replies(tmp_path, database_args):
+def test_smoke_run_measures_every_page_and_posts_replies(tmp_path, empty_database_url):
     done = subprocess.run(
-        [sys.executable, "bench/run.py", "--smoke", "--out", str(tmp_path), *database_args],
+        [
+            sys.executable,
+            "bench/run.py",
+            "--smoke",
+            "--out",
+            str(tmp_path),
+            "--database-url",
+            empty_database_url,
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

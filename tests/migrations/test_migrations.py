@@ -1,37 +1,17 @@
 """`flask db upgrade` from an empty database gives exactly the models' schema."""
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, inspect
-from sqlalchemy.engine import make_url
 
 from forum import search_index
 from forum.extensions import db
-from tests.conftest import BACKEND, IS_POSTGRES, METADATAS, make_app
-
-
-@pytest.fixture
-def empty_database_url(tmp_path) -> Iterator[str]:
-    """A database of the test engine with nothing in it."""
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    url = make_url(BACKEND)
-    name = f"etabli_migrations_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+from tests.conftest import IS_POSTGRES, METADATAS, make_app
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path, empty_database_url):

@@ -1,15 +1,14 @@
 """Pages run a bounded number of SQL statements, whatever the amount of data (no N+1)."""
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from forum.extensions import db
 from forum.models import Role
 from forum.services import posting
 from tests.factories import make_taxonomy, make_thread, make_user
+from tests.sql import recording
 
 # A first visit, rendered (the page cache's generation is one of them): measured (6, 7, 8
 # and 6), with a little room: a lazy load in a loop breaks these at once.
@@ -17,22 +16,6 @@ LIMITS = {"/": 9, "/topics/financement": 10, "/trades/boulangerie?topic=financem
 # 9, and one each for the reader's bookmarks, the reactions and the photos of the page's
 # posts, whether the reader follows the thread, and their unread private messages (header).
 THREAD_LIMIT = 14
-
-
-@contextmanager
-def counting(app):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
@@ -53,7 +36,7 @@ def busy_forum(app):
 
 @pytest.mark.parametrize(("path", "limit"), LIMITS.items())
 def test_list_pages_run_a_bounded_number_of_queries(app, client, busy_forum, path, limit):
-    with counting(app) as statements:
+    with recording(app) as statements:
         response = client.get(path)
 
     assert response.status_code == 200
@@ -62,7 +45,7 @@ def test_list_pages_run_a_bounded_number_of_queries(app, client, busy_forum, pat
 
 def test_a_thread_page_runs_a_bounded_number_of_queries(app, client, busy_forum, login_as):
     login_as()
-    with counting(app) as statements:
+    with recording(app) as statements:
         response = client.get(busy_forum)
 
     assert (
@@ -77,7 +60,7 @@ ROW_PAGES = {"/search?q=discussion": 10, "/feeds/latest.atom": 5, "/search?q=rep
 
 @pytest.mark.parametrize(("path", "limit"), ROW_PAGES.items())
 def test_pages_of_results_run_a_bounded_number_of_queries(app, client, busy_forum, path, limit):
-    with counting(app) as statements:
+    with recording(app) as statements:
         response = client.get(path)
 
     assert response.status_code == 200
@@ -89,7 +72,7 @@ def test_the_count_does_not_grow_with_the_rows_shown(app, client, busy_forum):
     statements are the same in number."""
     counts = {}
     for label in ("small", "large"):
-        with counting(app) as statements:
+        with recording(app) as statements:
             assert client.get(f"/?{label}").status_code == 200
             assert client.get(f"{busy_forum}?{label}").status_code == 200
         counts[label] = len(statements)
@@ -112,7 +95,7 @@ HOT_PAGES = ["/", "/topics/financement", "/trades/boulangerie", "/search?q=discu
 @pytest.mark.parametrize("path", HOT_PAGES)
 def test_a_page_served_again_runs_one_statement(app, client, busy_forum, path):
     client.get(path)
-    with counting(app) as statements:
+    with recording(app) as statements:
         assert client.get(path).status_code == 200
 
     assert len(statements) == 1, statements
@@ -123,7 +106,7 @@ def test_a_members_page_served_again_runs_two_statements(app, client, busy_forum
     login_as()
     path = busy_forum if path == "thread" else path
     client.get(path)
-    with counting(app) as statements:
+    with recording(app) as statements:
         assert client.get(path).status_code == 200
 
     assert len(statements) == 2, statements
@@ -141,7 +124,7 @@ def member_with_posts(app):
 
 
 def test_a_profile_runs_a_bounded_number_of_queries(app, client, member_with_posts):
-    with counting(app) as statements:
+    with recording(app) as statements:
         response = client.get(member_with_posts)
 
     assert response.status_code == 200 and response.get_data(as_text=True).count("Question") >= 10
@@ -162,7 +145,7 @@ EXPLAINED = [
 @pytest.mark.postgres_only
 def test_the_hot_queries_use_indexes(app, client, busy_forum, login_as):
     login_as()
-    with counting_with_parameters(app) as statements:
+    with recording(app) as statements:
         for path in [*EXPLAINED, busy_forum, f"{busy_forum}?page=2", "/search?q=discussion"]:
             assert client.get(path).status_code == 200
     scans, explained = [], 0
@@ -182,20 +165,3 @@ def test_the_hot_queries_use_indexes(app, client, busy_forum, login_as):
         db.session.rollback()
 
     assert explained >= 10 and scans == [], "\n\n".join(scans)
-
-
-@contextmanager
-def counting_with_parameters(app):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if not executemany:
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
