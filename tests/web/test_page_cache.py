@@ -67,6 +67,17 @@ def test_a_visitors_page_is_served_again_without_rendering(app, client):
     assert len(statements) == 1, statements  # the generation, nothing else
 
 
+def test_a_visitors_page_served_again_opens_no_transaction(app, client):
+    """On PostgreSQL a transaction is two more round trips (BEGIN, ROLLBACK) on every page."""
+    _, path = thread_path(app)
+    transactions = []
+    app.teardown_request(lambda _error: transactions.append(db.session().in_transaction()))
+    client.get(path)
+    client.get(path)
+
+    assert transactions == [True, False]  # rendered, then served again
+
+
 def test_a_reply_reaches_the_pages_that_show_it(app, client):
     thread_id, path = thread_path(app)
     for page in ("/", "/topics/financement", path):
