@@ -150,6 +150,8 @@ def tell(
     but not those who block BY (whose act it is); GROUPED: a notice still unread about the
     same thing counts one more instead of a new notice. No commit; the e-mails of the new
     notices leave once the transaction commits."""
+    if not members:
+        return []
     channels = settings_of((member.id for member in members), kind)
     blocking = _blocking(by, members)
     told = [

@@ -289,7 +289,6 @@ def reply(
         db.session.flush()
         notifications.post_published(post)
     db.session.commit()
-    db.session.refresh(thread)
     return post
 
 

@@ -383,6 +383,7 @@ def reply(thread_id: int):
         policy.require(policy.can_reply(current_actor(), thread))
         return _thread_page(thread, form, last_page, preview=preview_of(form.body.data))
     if form.validate_on_submit():
+        slug = thread_slug(thread)  # read before the reply's commit expires the thread
         try:
             post = posting.reply(
                 current_actor(),
@@ -395,16 +396,17 @@ def reply(thread_id: int):
         except InvalidInput as error:
             form.add_error(error)
         else:
-            return redirect(_post_url(post))
+            return redirect(_post_url(post, slug))
     return _thread_page(thread, form, last_page, 400)
 
 
-def _post_url(post: Post) -> str:
+def _post_url(post: Post, slug: str | None = None) -> str:
+    """The address of POST in its thread (SLUG: its thread's, when the caller has it)."""
     page = posting.page_of_post(post, current_actor())
     return url_for(
         "forum.thread",
         thread_id=post.thread_id,
-        slug=thread_slug(post.thread),
+        slug=slug or thread_slug(post.thread),
         _anchor=f"p{post.id}",
         **({"page": page} if page > 1 else {}),
     )
