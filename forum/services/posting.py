@@ -274,6 +274,11 @@ def reply(
     if photos:
         db.session.flush()
         photo_files.attach(actor, post, photos)
+    if not pending:
+        db.session.flush()
+        notifications.post_published(post)
+    # Last before the commit: the thread's row stays locked by this update until then, and
+    # every reply to the thread waits for that lock.
     later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
     counters = (
         {"pending_count": Thread.pending_count + 1}
@@ -285,9 +290,6 @@ def reply(
         }
     )
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(**counters))
-    if not pending:
-        db.session.flush()
-        notifications.post_published(post)
     db.session.commit()
     return post
 
@@ -402,7 +404,11 @@ def quote_markdown(post: Post) -> str:
 # --- reads ---------------------------------------------------------------------------------
 
 
-def get_thread(thread_id: int) -> Thread | None:
+def get_thread(thread_id: int, *, for_page: bool = True) -> Thread | None:
+    """The thread THREAD_ID; FOR_PAGE: with what its page shows (topic, trades, solution)
+    loaded at once, else its row and its author (a reply's checks and address need no more)."""
+    if not for_page:
+        return db.session.get(Thread, thread_id, options=[joinedload(Thread.author)])
     query = select(Thread).where(Thread.id == thread_id)
     query = query.options(
         joinedload(Thread.topic),

@@ -374,7 +374,7 @@ def thread(thread_id: int, slug: str | None = None):
 @login_required
 @limit_posting
 def reply(thread_id: int):
-    thread = _visible_thread(thread_id)
+    thread = _visible_thread(thread_id, for_page=False)
     if thread is None:
         abort(404)
     form = ReplyForm()
@@ -412,9 +412,9 @@ def _post_url(post: Post, slug: str | None = None) -> str:
     )
 
 
-def _visible_thread(thread_id: int) -> Thread | None:
+def _visible_thread(thread_id: int, *, for_page: bool = True) -> Thread | None:
     """THREAD, unless it waits for approval and the viewer is neither its author nor a moderator."""
-    thread = posting.get_thread(thread_id)
+    thread = posting.get_thread(thread_id, for_page=for_page)
     if thread is None or not policy.can_see_thread(current_actor(), thread):
         return None
     return thread
