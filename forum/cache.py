@@ -34,7 +34,6 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from redis import Redis, RedisError
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -163,18 +162,21 @@ class RedisStore:
     """Pages in Redis, shared by every worker; a Redis that fails is a miss, not an error."""
 
     def __init__(self, url: str) -> None:
+        from redis import Redis, RedisError  # only where Redis is set (4 MB otherwise unused)
+
         self.redis = Redis.from_url(url, socket_timeout=0.5)
+        self.errors = RedisError
 
     def get(self, key: str) -> bytes | None:
         try:
             return self.redis.get(f"etabli:page:{key}")  # type: ignore[return-value]
-        except RedisError:
+        except self.errors:
             return None
 
     def set(self, key: str, body: bytes, ttl: int) -> None:
         try:
             self.redis.set(f"etabli:page:{key}", body, ex=ttl)
-        except RedisError:
+        except self.errors:
             pass
 
 

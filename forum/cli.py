@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from rq import Worker
 
 from forum import jobs
 from forum.errors import InvalidInput
@@ -71,6 +70,8 @@ def jobs_worker(burst: bool) -> None:
     """Run an RQ worker for the forum's jobs (needs REDIS_URL)."""
     if not current_app.config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
+    from rq import Worker
+
     Worker([jobs.queue()], connection=jobs.queue().connection).work(burst=burst)
 
 

@@ -12,11 +12,12 @@ import logging
 import queue as queues
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context
-from redis import Redis
-from rq import Queue
+
+if TYPE_CHECKING:
+    from rq import Queue
 
 log = logging.getLogger(__name__)
 QUEUE = "etabli"
@@ -30,6 +31,10 @@ def register(name: str, function: Callable[..., Any]) -> None:
 
 
 def queue() -> Queue:
+    """The forum's RQ queue (RQ and Redis are imported only where REDIS_URL is set)."""
+    from redis import Redis
+    from rq import Queue
+
     return Queue(QUEUE, connection=Redis.from_url(current_app.config["REDIS_URL"]))
 
 

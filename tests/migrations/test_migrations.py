@@ -1,5 +1,8 @@
 """`flask db upgrade` from an empty database gives exactly the models' schema."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,9 +12,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, inspect
 
+from config import PROJECT_ROOT
 from forum import search_index
 from forum.extensions import db
-from tests.conftest import IS_POSTGRES, METADATAS, make_app
+from tests.conftest import IS_POSTGRES, METADATAS, TEST_CONFIG, make_app
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path, empty_database_url):
@@ -127,3 +131,36 @@ def test_upgrading_a_forum_keeps_every_row(tmp_path, empty_database_url, start):
     assert after == before
     for name in ("users", "threads", "posts"):
         assert IS_POSTGRES or "AUTOINCREMENT" in schema[name]
+
+
+def test_flask_db_runs_from_the_command_line_and_a_web_worker_never_loads_alembic(
+    tmp_path, empty_database_url
+):
+    """Alembic and Mako (11 MB) are imported by a migration only, not by the pages; RQ and
+    Redis only where REDIS_URL is set."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": empty_database_url,
+        "SECRET_KEY": "test-secret-key",
+        "DATA_KEYS": TEST_CONFIG["DATA_KEYS"][0],
+        "BLIND_INDEX_KEY": "test-blind-index-key",
+        "ETABLI_INSTANCE_PATH": str(tmp_path / "instance"),
+        "REDIS_URL": "",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "forum", "db"]
+    upgraded = subprocess.run([*flask, "upgrade"], env=env, capture_output=True, text=True)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run([*flask, "current"], env=env, capture_output=True, text=True)
+    assert "(head)" in current.stdout, current.stdout + current.stderr
+
+    serving = (
+        "import sys\nfrom forum import create_app\n"
+        "assert create_app().test_client().get('/').status_code == 200\n"
+        "print(sorted(m for m in ('alembic', 'mako', 'flask_migrate', 'rq', 'redis')"
+        " if m in sys.modules))"
+    )
+    served = subprocess.run(
+        [sys.executable, "-c", serving], env=env, capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.strip() == "[]"
