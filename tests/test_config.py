@@ -3,6 +3,7 @@
 import stat
 
 import config
+from forum import passwords
 
 
 def test_the_instance_folder_holds_the_database_secrets_and_outbox(monkeypatch, tmp_path):
@@ -81,3 +82,18 @@ def test_rate_limits_can_be_switched_off(monkeypatch, tmp_path):
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
 
     assert config.load()["RATELIMIT_ENABLED"] is False
+
+
+def test_passwords_are_hashed_with_owasps_argon2id_parameters_by_default(monkeypatch, tmp_path):
+    """19 MiB a hash: RFC 9106's 64 MiB took a worker checking a password to 200 MB."""
+    monkeypatch.setenv("ETABLI_INSTANCE_PATH", str(tmp_path))
+    for name in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM"):
+        monkeypatch.delenv(name, raising=False)
+    values = config.load()
+    hasher = passwords.Hasher(
+        time_cost=values["ARGON2_TIME_COST"],
+        memory_cost=values["ARGON2_MEMORY_COST"],
+        parallelism=values["ARGON2_PARALLELISM"],
+    )
+
+    assert hasher.hash("un mot de passe assez long").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
