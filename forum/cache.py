@@ -34,7 +34,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from forum.extensions import db
@@ -189,18 +189,32 @@ def init_app(app: Flask) -> None:
         app.extensions["page_cache"] = MemoryStore(app.config["PAGE_CACHE_MB"] * 1024 * 1024)
 
 
-_MEMBER_STATE = text(
-    f"SELECT (SELECT value FROM {TABLE} WHERE id = 1), "
-    "(SELECT coalesce(sum(last_read_post_id), 0) FROM read_marks WHERE user_id = :member)"
-)
+def member_state_columns(member_id: Any) -> tuple[Any, ...]:
+    """The generation and the read marks (behind the "new posts" markers) of MEMBER_ID (a
+    column or a value), as columns: the session's lookup reads them in its own statement.
+
+    Everything else of a member's a page shows — the header's counts of notices and messages,
+    their blocks, bookmarks, reactions — changes only by a write that bumps the generation."""
+    from forum.models import CacheGeneration, ReadMark
+
+    generation = select(CacheGeneration.value).where(CacheGeneration.id == 1)
+    marks = select(func.coalesce(func.sum(ReadMark.last_read_post_id), 0)).where(
+        ReadMark.user_id == member_id
+    )
+    return generation.scalar_subquery(), marks.scalar_subquery()
+
+
+def keep_member_state(values: tuple[Any, ...]) -> None:
+    """VALUES of `member_state_columns`, read with this request's session: its pages' key."""
+    g.member_state = tuple(value or 0 for value in values)
 
 
 def _member_state(actor: Any) -> tuple[int, ...]:
-    """The generation and ACTOR's read marks (behind the "new posts" markers), in one query.
-
-    Everything else of theirs a page shows — the header's counts of notices and messages,
-    their blocks, bookmarks, reactions — changes only by a write that bumps the generation."""
-    row = db.session.execute(_MEMBER_STATE, {"member": actor.id}).one()
+    """ACTOR's state as the session's lookup read it, else read now (one query)."""
+    kept = g.pop("member_state", None)
+    if kept is not None:
+        return kept
+    row = db.session.execute(select(*member_state_columns(actor.id))).one()
     return tuple(value or 0 for value in row)
 
 

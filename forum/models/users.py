@@ -284,6 +284,7 @@ class Device(Base):
 
     __tablename__ = "devices"
     __table_args__ = {"info": {"subject": "user_id"}}
+    also_read = ()  # what the session's lookup read with the device (devices.load_session)
 
     id: Mapped[int] = mapped_column(primary_key=True, info=not_personal())
     user_id: Mapped[int] = mapped_column(

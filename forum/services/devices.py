@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -65,17 +67,24 @@ def open_session(user: User, *, user_agent: str, remember: bool) -> Device:
     return device
 
 
-def load_session(session_id: str) -> Device | None:
+def load_session(
+    session_id: str, *, also: Callable[[Any], Sequence[Any]] | None = None
+) -> Device | None:
     """The live device behind SESSION_ID, its member ready to act; None once it has ended.
 
-    A device unused for the retention period ends here too, before retention deletes it.
+    ALSO: the columns (given the member's id column) to read in the same statement, whose
+    values the device then holds as `also_read`. A device unused for the retention period
+    ends here too, before retention deletes it.
     """
     if not isinstance(session_id, str) or not 0 < len(session_id) <= TOKEN_MAX_LENGTH:
         return None
-    query = select(Device).where(Device.token_hash == _digest(session_id))
-    device = db.session.scalar(query.options(joinedload(Device.user)))
-    if device is None:
+    extra = tuple(also(Device.user_id)) if also else ()
+    query = select(Device, *extra).where(Device.token_hash == _digest(session_id))
+    row = db.session.execute(query.options(joinedload(Device.user))).first()
+    if row is None:
         return None
+    device = row[0]
+    device.also_read = tuple(row[1:])
     today = utcnow().date()
     if device.last_seen_on < today - timedelta(days=_idle_days()):
         db.session.delete(device)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 from flask_wtf import FlaskForm
 
-from forum import limits, policy
+from forum import cache, limits, policy
 from forum.errors import InvalidInput
 from forum.models import Device, Thread, User
 from forum.services import devices, posting
@@ -61,13 +61,15 @@ def load_session(session_id: str) -> User | None:
     A session whose device has ended (logout, "log out this device", a password change…) is
     refused, and so is a copy of its "remember me" cookie, which is then deleted.
     """
-    device = devices.load_session(session_id)
+    # The page cache's key for this member is read in the same statement.
+    device = devices.load_session(session_id, also=cache.member_state_columns)
     if device is None:
         session.pop("_user_id", None)
         if _remember_cookie_names(session_id):
             session["_remember"] = "clear"
         return None
     g.device_id = device.id
+    cache.keep_member_state(device.also_read)
     return device.user
 
 
