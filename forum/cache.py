@@ -28,7 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -37,7 +37,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from forum.extensions import db
+from forum.extensions import autocommit_reads, db
 
 __all__ = ["cached_page", "current_generation", "init_app"]
 
@@ -115,13 +115,12 @@ _GENERATION = f"SELECT value FROM {TABLE} WHERE id = 1"
 def current_generation() -> int:
     """The number of content writes committed so far (0 before the first).
 
-    Read before the page is: what the page shows is never older than its key. Outside a
-    transaction (a visitor's request, which has read nothing yet) it is read in autocommit,
-    so that a page served again costs PostgreSQL one round trip, not BEGIN and ROLLBACK too.
+    Read before the page is: what the page shows is never older than its key. In autocommit
+    where it can be (`autocommit_reads`): a page served again to a visitor costs PostgreSQL
+    one round trip.
     """
-    if db.session().in_transaction():
-        return db.session.connection().exec_driver_sql(_GENERATION).scalar() or 0
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with autocommit_reads() as connection:
+        connection = connection or db.session.connection()
         return connection.exec_driver_sql(_GENERATION).scalar() or 0
 
 
@@ -189,9 +188,11 @@ def init_app(app: Flask) -> None:
         app.extensions["page_cache"] = MemoryStore(app.config["PAGE_CACHE_MB"] * 1024 * 1024)
 
 
+@cache
 def member_state_columns(member_id: Any) -> tuple[Any, ...]:
-    """The generation and the read marks (behind the "new posts" markers) of MEMBER_ID (a
-    column or a value), as columns: the session's lookup reads them in its own statement.
+    """The generation and the read marks (behind the "new posts" markers) of the member whose
+    id is the column MEMBER_ID, as columns: the session's lookup reads them in its statement
+    (built once a column).
 
     Everything else of a member's a page shows — the header's counts of notices and messages,
     their blocks, bookmarks, reactions — changes only by a write that bumps the generation."""
@@ -214,8 +215,10 @@ def _member_state(actor: Any) -> tuple[int, ...]:
     kept = g.pop("member_state", None)
     if kept is not None:
         return kept
-    row = db.session.execute(select(*member_state_columns(actor.id))).one()
-    return tuple(value or 0 for value in row)
+    from forum.models import User
+
+    query = select(*member_state_columns(User.id)).where(User.id == actor.id)
+    return tuple(value or 0 for value in db.session.execute(query).one())
 
 
 def _key(actor: Any, *, shared: bool) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
 from markdown_it import MarkdownIt
 
 CONTENT = Path(__file__).parent / "content"
@@ -87,6 +87,8 @@ def _settings() -> tuple[tuple[str, int], ...]:
     """The durations the texts may name: the retention keys and the *_DAYS settings."""
     if not has_app_context():
         return ()
+    if "document_settings" in g:  # asked several times a request (the policies' version)
+        return g.document_settings
     config = current_app.config
     found = {key: days for key, days in config["GDPR_RETENTION"].items()}
     found |= {
@@ -94,7 +96,8 @@ def _settings() -> tuple[tuple[str, int], ...]:
         for key, value in config.items()
         if key.endswith("_DAYS") and isinstance(value, int)
     }
-    return tuple(sorted(found.items()))
+    g.document_settings = tuple(sorted(found.items()))
+    return g.document_settings
 
 
 def _fill(body: str, durations: Mapping[str, int], locale: str) -> str:

@@ -13,6 +13,7 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from forum import ratelimits
@@ -69,6 +70,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=ratelimits.remote_address)
+
+
+@contextmanager
+def autocommit_reads() -> Iterator[Connection | None]:
+    """A connection in autocommit for reads that need no transaction, on PostgreSQL while
+    the request's session has begun none (BEGIN and ROLLBACK: two round trips a request);
+    None otherwise (SQLite sends no BEGIN for a read): read through the session."""
+    if db.session().in_transaction() or db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
 
 
 @contextmanager

@@ -15,10 +15,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from ua_parser import parse as parse_user_agent
 
-from forum.extensions import db
+from forum.extensions import autocommit_reads, db
 from forum.models import Device, User
 from forum.models.base import utcnow
 
@@ -80,7 +80,7 @@ def load_session(
         return None
     extra = tuple(also(Device.user_id)) if also else ()
     query = select(Device, *extra).where(Device.token_hash == _digest(session_id))
-    row = db.session.execute(query.options(joinedload(Device.user))).first()
+    row = _read_outside_a_transaction(query.options(joinedload(Device.user)))
     if row is None:
         return None
     device = row[0]
@@ -95,6 +95,19 @@ def load_session(
         _commit_alone(device)
     device.user.session_id = session_id
     return device
+
+
+def _read_outside_a_transaction(query: Any) -> Any:
+    """The first row of QUERY, in autocommit where it can be (`autocommit_reads`), its objects
+    then joining the request's session as loaded: a page served again opens no transaction."""
+    with autocommit_reads() as connection:
+        if connection is None:
+            return db.session.execute(query).first()
+        with Session(connection) as reader:
+            row = reader.execute(query).first()
+    if row is None:
+        return None
+    return (db.session.merge(row[0], load=False), *row[1:])
 
 
 def _commit_alone(device: Device) -> None:

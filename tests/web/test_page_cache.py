@@ -5,10 +5,12 @@ gets their own CSRF token."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 import redis
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from forum import cache
 from forum.extensions import db
@@ -67,15 +69,43 @@ def test_a_visitors_page_is_served_again_without_rendering(app, client):
     assert len(statements) == 1, statements  # the generation, nothing else
 
 
-def test_a_visitors_page_served_again_opens_no_transaction(app, client):
-    """On PostgreSQL a transaction is two more round trips (BEGIN, ROLLBACK) on every page."""
-    _, path = thread_path(app)
-    transactions = []
-    app.teardown_request(lambda _error: transactions.append(db.session().in_transaction()))
-    client.get(path)
-    client.get(path)
+def _in_transaction(dbapi_connection) -> bool:
+    """Whether the database connection itself is inside a transaction (BEGIN was sent)."""
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.in_transaction
+    return dbapi_connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
-    assert transactions == [True, False]  # rendered, then served again
+
+@contextmanager
+def transactions_of(app):
+    """For each statement run in the block, whether it ran inside a transaction."""
+    seen: list[bool] = []
+    with app.app_context():
+        engine = db.engine
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append(_in_transaction(conn.connection.dbapi_connection))
+
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def test_a_page_served_again_opens_no_transaction(app):
+    """On PostgreSQL a transaction is two more round trips (BEGIN, ROLLBACK) on every page:
+    a visitor's generation, a member's session lookup are read in autocommit."""
+    _, path = thread_path(app)
+    visitor, member = app.test_client(), app.test_client()
+    sign_in(app, member)
+    for client in (visitor, member):
+        client.get(path)
+        with transactions_of(app) as seen:
+            again = client.get(path)
+
+        assert again.status_code == 200 and seen == [False]  # one statement, on its own
+    assert "/auth/logout" in again.get_data(as_text=True)  # the member, still signed in
 
 
 def test_a_reply_reaches_the_pages_that_show_it(app, client):
