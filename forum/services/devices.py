@@ -11,10 +11,11 @@ import hashlib
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload
 from ua_parser import parse as parse_user_agent
 
@@ -78,9 +79,7 @@ def load_session(
     """
     if not isinstance(session_id, str) or not 0 < len(session_id) <= TOKEN_MAX_LENGTH:
         return None
-    extra = tuple(also(Device.user_id)) if also else ()
-    query = select(Device, *extra).where(Device.token_hash == _digest(session_id))
-    row = _read_outside_a_transaction(query.options(joinedload(Device.user)))
+    row = _read_outside_a_transaction(_session_query(also), {"token": _digest(session_id)})
     if row is None:
         return None
     device = row[0]
@@ -97,14 +96,22 @@ def load_session(
     return device
 
 
-def _read_outside_a_transaction(query: Any) -> Any:
+@cache
+def _session_query(also: Callable[[Any], Sequence[Any]] | None) -> Any:
+    """The lookup of a session's device and member (and ALSO), built once: every request."""
+    extra = tuple(also(Device.user_id)) if also else ()
+    query = select(Device, *extra).where(Device.token_hash == bindparam("token"))
+    return query.options(joinedload(Device.user))
+
+
+def _read_outside_a_transaction(query: Any, parameters: dict[str, Any]) -> Any:
     """The first row of QUERY, in autocommit where it can be (`autocommit_reads`), its objects
     then joining the request's session as loaded: a page served again opens no transaction."""
     with autocommit_reads() as connection:
         if connection is None:
-            return db.session.execute(query).first()
+            return db.session.execute(query, parameters).first()
         with Session(connection) as reader:
-            row = reader.execute(query).first()
+            row = reader.execute(query, parameters).first()
     if row is None:
         return None
     return (db.session.merge(row[0], load=False), *row[1:])
