@@ -876,14 +876,15 @@ def section(results: dict) -> list[str]:
 
 
 def before_after(runs: list[dict]) -> list[str]:
+    """For each dataset and engine measured more than once: the first run (or the one labelled
+    "before") beside the last (or the one labelled "after")."""
     lines: list[str] = []
     keys = sorted({(r["dataset"], r["engine"]) for r in runs})
     for dataset, engine in keys:
-        by_label = {
-            r.get("label"): r for r in runs if (r["dataset"], r["engine"]) == (dataset, engine)
-        }
-        before, after = by_label.get("before"), by_label.get("after")
-        if not (before and after):
+        same = [r for r in runs if (r["dataset"], r["engine"]) == (dataset, engine)]
+        by_label = {r.get("label"): r for r in same}
+        before, after = by_label.get("before", same[0]), by_label.get("after", same[-1])
+        if before is after:
             continue
         lines += [
             f"### {dataset} · {engine}: before ({before['date'][:10]}) "

@@ -15,11 +15,8 @@ from bench import run
 from config import PROJECT_ROOT
 from tests.conftest import IS_POSTGRES
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("wrk") is None, reason="wrk is not installed (make bench-tools)"
-)
 
-
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (make bench-tools)")
 def test_smoke_run_measures_every_page_and_posts_replies(tmp_path, empty_database_url):
     done = subprocess.run(
         [
@@ -61,3 +58,18 @@ def test_smoke_run_measures_every_page_and_posts_replies(tmp_path, empty_databas
         assert f"| {group} {name} |" in report
     assert "| reply (POST;" in report
     assert "Jinja 50 items" in report
+
+
+def _run(date: str, rps: float) -> dict:
+    page = {"group": "anonymous", "name": "home", "rps": rps, "p99_ms": 1000 / rps}
+    return {"dataset": "d1", "engine": "sqlite", "date": date, "pages": [page]}
+
+
+def test_the_report_sets_the_first_run_beside_the_last():
+    lines = run.before_after(
+        [_run("2026-12-01", 92), _run("2026-12-02", 500), _run("2026-12-03", 920)]
+    )
+
+    assert "### d1 · sqlite: before (2026-12-01) / after (2026-12-03)" in lines
+    assert "| anonymous home | 92.0 | 920 | 10.0× | 11 ms | 1.1 ms |" in lines
+    assert run.before_after([_run("2026-12-01", 92)]) == []  # measured once: nothing to compare
