@@ -274,11 +274,9 @@ def reply(
     if photos:
         db.session.flush()
         photo_files.attach(actor, post, photos)
-    if not pending:
-        db.session.flush()
-        notifications.post_published(post)
-    # Last before the commit: the thread's row stays locked by this update until then, and
-    # every reply to the thread waits for that lock.
+    # Before the followers are told: the thread's row stays locked by this update until the
+    # commit, so that concurrent replies to the thread tell its followers one after the other
+    # (one grouped notice each, the author's follow written once), not side by side.
     later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
     counters = (
         {"pending_count": Thread.pending_count + 1}
@@ -290,6 +288,9 @@ def reply(
         }
     )
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(**counters))
+    if not pending:
+        db.session.flush()
+        notifications.post_published(post)
     db.session.commit()
     return post
 

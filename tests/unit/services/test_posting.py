@@ -1,10 +1,12 @@
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from forum import pagination, policy
 from forum.errors import InvalidInput, NotAllowed
 from forum.extensions import db
-from forum.models import Post, PostRevision, Role, Thread
+from forum.models import Post, PostRevision, Role, Thread, User
 from forum.services import posting, taxonomy
 from tests.factories import make_post, make_taxonomy, make_thread, make_user
 
@@ -297,3 +299,53 @@ def test_deep_pages_read_from_the_end_hold_the_same_posts(app_ctx, reader):
         pages += [post.id for post in page.items]
 
     assert len(everything) == 65 and pages == everything
+
+
+@pytest.mark.postgres_only
+def test_concurrent_replies_tell_the_followers_one_after_the_other(app_ctx):
+    """Replies sent at the same moment (a member's double click, a busy thread) are told to the
+    thread's followers one after the other: the thread's row lock orders them. Told side by
+    side, two found no notice yet and wrote two, or both wrote the author's follow."""
+    from forum.models import Follow, Notification
+    from forum.services import follows
+
+    follower, author = make_user(username="suit-le-fil"), make_user(username="repond-vite")
+    thread = make_thread(author=follower)
+    follows.set_following(follower, thread, True)
+    thread_id, author_id, follower_id = thread.id, author.id, follower.id
+    app = app_ctx
+    replies = 6
+    barrier, failures = threading.Barrier(replies), []
+
+    def reply(number: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                posting.reply(
+                    db.session.get(User, author_id),
+                    db.session.get(Thread, thread_id),
+                    body=f"Réponse envoyée en même temps, numéro {number}",
+                )
+            except Exception as error:  # noqa: BLE001 - reported below
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=reply, args=(n,)) for n in range(replies)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert failures == []
+    db.session.expire_all()
+    notices = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == follower_id, Notification.kind == "reply"
+        )
+    ).all()
+    assert [notice.count for notice in notices] == [replies]
+    followed = select(func.count()).where(
+        Follow.user_id == author_id, Follow.thread_id == thread_id
+    )
+    assert db.session.scalar(followed) == 1
