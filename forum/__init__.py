@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -138,7 +139,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         current_actor(), threads
     )
     app.jinja_env.globals["moderation_waiting"] = moderation.waiting
+    if not app.testing:
+        _settle_long_lived_objects(app)
     return app
+
+
+# Requests after which what the warm-up built (templates, compiled SQL, translations) is in.
+SETTLED_AFTER_REQUESTS = 200
+
+
+def _settle_long_lived_objects(app: Flask) -> None:
+    """Keep the garbage collector off what lives as long as the process (`gc.freeze`): the
+    application once built, then what its first requests built. A full collection walks
+    every object it tracks: in a worker, hundreds of thousands that are never garbage, each
+    walk tens of milliseconds in a request's way (a reply's p99 went from 25 ms to 250)."""
+    gc.freeze()
+    served = 0
+
+    @app.teardown_request
+    def freeze_after_warm_up(_error: BaseException | None) -> None:
+        nonlocal served
+        served += 1
+        if served == SETTLED_AFTER_REQUESTS:
+            gc.freeze()
 
 
 def _init_extensions(app: Flask) -> None:

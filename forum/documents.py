@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from flask import current_app, g, has_app_context
@@ -25,9 +25,10 @@ class Document:
     body: str  # Markdown, written by the site's editors: rendered without raw HTML
     locale: str = "fr"
 
-    @property
+    @cached_property
     def text_hash(self) -> str:
-        """SHA-256 of the text shown: the consent log proves which text was accepted."""
+        """SHA-256 of the text shown: the consent log proves which text was accepted (the
+        documents are read once a process: so is it computed)."""
         return hashlib.sha256(self.body.encode()).hexdigest()
 
     @property

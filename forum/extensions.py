@@ -92,3 +92,16 @@ def unless_done_meanwhile() -> Iterator[None]:
         yield
     except IntegrityError:
         db.session.rollback()
+
+
+@contextmanager
+def keep_loaded_objects() -> Iterator[None]:
+    """Commits inside leave the objects loaded as they are (not expired): many commits in one
+    session, or a write whose request ends with an address built from what it wrote, read
+    back none of it. Expire yourself what a bulk statement changed."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = True

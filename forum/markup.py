@@ -118,13 +118,21 @@ def render(source: str, members: Members | None = None, terms: Terms | None = No
     to its definition."""
     if members is None and terms is None:
         return _cleaner().clean(_parser().render(source))
+    return render_telling(source, members, terms)[0]
+
+
+def render_telling(
+    source: str, members: Members | None, terms: Terms | None
+) -> tuple[str, set[str]]:
+    """`render`, and the `@names` of SOURCE that tell someone (`mentions`): one parse."""
     parser, env = _parser(), {}
     tokens = parser.parse(source, env)
+    told = _told(tokens)
     if members is not None:
         _link_mentions(tokens, members)
     if terms is not None and terms.pattern is not None:
         _link_terms(tokens, terms)
-    return _cleaner().clean(parser.renderer.render(tokens, parser.options, env))
+    return _cleaner().clean(parser.renderer.render(tokens, parser.options, env)), told
 
 
 def _link_mentions(tokens: list[Token], members: Members) -> None:
@@ -176,7 +184,10 @@ def _with_terms(child: Token, terms: Terms, linked: set[str]) -> list[Token]:
 
 def mentions(source: str) -> set[str]:
     """The `@names` of SOURCE that tell someone: not in code, links or quotations."""
-    tokens = _parser().parse(source, {})
+    return _told(_parser().parse(source, {}))
+
+
+def _told(tokens: list[Token]) -> set[str]:
     return {
         match.group(1)
         for _, text, quoted in _texts(tokens)

@@ -49,8 +49,7 @@ class GlossaryTerm(Base):
     @property
     def forms(self) -> list[str]:
         """The term and its aliases, as written in posts."""
-        others = [line.strip() for line in self.aliases.splitlines() if line.strip()]
-        return list(dict.fromkeys([self.term, *others]))
+        return written_forms(self.term, self.aliases)
 
     def __repr__(self) -> str:
         return f"<GlossaryTerm {self.slug}>"
@@ -78,3 +77,9 @@ class GlossaryEdit(Base):
 
     def __repr__(self) -> str:
         return f"<GlossaryEdit {self.term_id} by {self.editor_id}>"
+
+
+def written_forms(term: str, aliases: str) -> list[str]:
+    """TERM and its ALIASES (one a line), as written in posts."""
+    others = [line.strip() for line in aliases.splitlines() if line.strip()]
+    return list(dict.fromkeys([term, *others]))

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from forum import policy
-from forum.extensions import db
+from forum.extensions import db, keep_loaded_objects
 from forum.models import Post, PostRevision, Role, Thread, User
 from forum.models.base import utcnow
 from forum.services import (
@@ -111,17 +111,6 @@ def _one_hash_for_the_demo_password() -> Iterator[None]:
         current_app.extensions["etabli.hasher"] = real
 
 
-@contextmanager
-def _keep_loaded_objects() -> Iterator[None]:
-    """Thousands of commits in one session: do not reload every object after each of them."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = True
-
-
 def _existing_accounts(content: dict[str, Any]) -> list[tuple[str, str]]:
     names = [name for name, _ in STAFF] + [m["username"] for m in content["members"]]
     found = []
@@ -140,7 +129,7 @@ def load() -> DemoResult:
     taxonomy.load_reference()
     glossary.load_reference()  # before the posts: their first glossary terms are linked
     rng = random.Random(SEED)
-    with _one_hash_for_the_demo_password(), _keep_loaded_objects():
+    with _one_hash_for_the_demo_password(), keep_loaded_objects():
         staff = [_make_account(name, role) for name, role in STAFF]
         members = [_make_member(data, rng) for data in content["members"]]
         writer = _Writer(rng, staff, members, content, now=utcnow().replace(microsecond=0))

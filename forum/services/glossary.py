@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from forum.errors import InvalidInput
 from forum.extensions import db
 from forum.models import GlossaryEdit, GlossaryTerm, User
 from forum.models.base import utcnow
+from forum.models.glossary import written_forms
 from forum.services import taxonomy
 
 TERM_MAX, SUMMARY_MAX, ALIASES_MAX = 120, 300, 600
@@ -96,11 +98,22 @@ def is_stale(term: GlossaryTerm, today: date | None = None) -> bool:
 
 
 def terms() -> markup.Terms:
-    """The glossary as the renderer reads it (one query)."""
+    """The glossary as the renderer reads it (one query of the columns it needs; the same
+    glossary gives the same `Terms`, its pattern compiled once)."""
+    rows = db.session.execute(
+        select(
+            GlossaryTerm.term, GlossaryTerm.aliases, GlossaryTerm.slug, GlossaryTerm.summary
+        ).order_by(GlossaryTerm.id)
+    )
+    return _terms_of(tuple(tuple(row) for row in rows))
+
+
+@lru_cache(maxsize=4)
+def _terms_of(rows: tuple[tuple[str, str, str, str], ...]) -> markup.Terms:
     forms: dict[str, tuple[str, str]] = {}
-    for term in db.session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.id)):
-        for form in term.forms:
-            forms.setdefault(form.lower(), (term.slug, term.summary))
+    for term, aliases, slug, summary in rows:
+        for form in written_forms(term, aliases):
+            forms.setdefault(form.lower(), (slug, summary))
     return markup.Terms(forms)
 
 

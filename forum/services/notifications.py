@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, event, exists, func, or_, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    event,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from forum import limits, pagination, policy, tokens
@@ -71,19 +83,6 @@ DIGEST_WINDOW = timedelta(days=7)  # a digest never tells of older notices
 
 
 # --- settings ------------------------------------------------------------------------------
-
-
-def settings_of(user_ids: Iterable[int], kind: str) -> dict[int, str]:
-    """The channel of KIND for each of USER_IDS (its default where they chose nothing)."""
-    ids = list(user_ids)
-    chosen = dict(
-        db.session.execute(
-            select(NoticeSetting.user_id, NoticeSetting.channel).where(
-                NoticeSetting.user_id.in_(ids), NoticeSetting.kind == kind
-            )
-        ).all()
-    )
-    return {user_id: chosen.get(user_id, KINDS[kind].default) for user_id in ids}
 
 
 def settings_for(actor: User) -> dict[str, str]:
@@ -150,22 +149,69 @@ def tell(
     but not those who block BY (whose act it is); GROUPED: a notice still unread about the
     same thing counts one more instead of a new notice. No commit; the e-mails of the new
     notices leave once the transaction commits."""
+    return tell_audience(
+        audience(members, kind, by=by),
+        kind,
+        post=post,
+        thread=thread,
+        conversation=conversation,
+        guide=guide,
+        event=event,
+        detail=detail,
+        grouped=grouped,
+    )
+
+
+def audience(members: Sequence[User], kind: str, *, by: User | None) -> list[tuple[User, str]]:
+    """Those of MEMBERS told of KIND by BY's act (`tell`), each with their channel; reads
+    only: a write can read its audience before it takes its locks. One statement."""
     if not members:
         return []
-    channels = settings_of((member.id for member in members), kind)
-    blocking = _blocking(by, members)
-    told = [
-        member
+    ids = [member.id for member in members]
+    chosen = select(NoticeSetting.user_id, NoticeSetting.channel, literal(False)).where(
+        NoticeSetting.user_id.in_(ids), NoticeSetting.kind == kind
+    )
+    if by is not None:
+        blocks = select(Block.user_id, null(), literal(True)).where(
+            Block.blocked_id == by.id, Block.user_id.in_(ids)
+        )
+        chosen = union_all(chosen, blocks)
+    channels, blocking = {}, set()
+    for user_id, channel, blocks_by in db.session.execute(chosen):
+        if blocks_by:
+            blocking.add(user_id)
+        else:
+            channels[user_id] = channel
+    default = KINDS[kind].default
+    return [
+        (member, channels.get(member.id, default))
         for member in members
-        if channels[member.id] != OFF and policy.is_told(member) and member.id not in blocking
+        if channels.get(member.id, default) != OFF
+        and policy.is_told(member)
+        and member.id not in blocking
     ]
+
+
+def tell_audience(
+    told: Sequence[tuple[User, str]],
+    kind: str,
+    *,
+    post: Post | None = None,
+    thread: Thread | None = None,
+    conversation: Conversation | None = None,
+    guide: Guide | None = None,
+    event: Event | None = None,
+    detail: str | None = None,
+    grouped: bool = False,
+) -> list[Notification]:
+    """`tell` the members of TOLD, read by `audience`, each by their channel. No commit."""
     if not told:
         return []
     now = utcnow()
     bumped: set[int] = set()
     if grouped:
         same = and_(
-            Notification.user_id.in_([member.id for member in told]),
+            Notification.user_id.in_([member.id for member, _channel in told]),
             Notification.kind == kind,
             Notification.read_at.is_(None),
             _same_subject(
@@ -174,16 +220,17 @@ def tell(
             # Not onto a notice whose post was hidden or deleted since: it is no longer shown.
             or_(Notification.post_id.is_(None), _still_published(Notification.post_id)),
         )
-        bumped = set(db.session.scalars(select(Notification.user_id).where(same)))
-        if bumped:
-            db.session.execute(
+        bumped = set(
+            db.session.scalars(
                 update(Notification)
                 .where(same)
                 .values(count=Notification.count + 1, created_at=now)
+                .returning(Notification.user_id)
                 .execution_options(synchronize_session=False)
             )
+        )
     created = []
-    for member in told:
+    for member, channel in told:
         if member.id in bumped:
             continue
         notice = Notification(
@@ -199,7 +246,7 @@ def tell(
         )
         db.session.add(notice)
         created.append(notice)
-        if channels[member.id] == EMAIL and member.notify_by_email and not member.email_digest:
+        if channel == EMAIL and member.notify_by_email and not member.email_digest:
             notice.emailed_at = now
             described = _describe(
                 notice,
@@ -249,32 +296,47 @@ def _still_published(post_id):
     )
 
 
-def _blocking(by: User | None, members: Sequence[User]) -> set[int]:
-    """Those of MEMBERS who block BY."""
-    if by is None or not members:
-        return set()
-    query = select(Block.user_id).where(
-        Block.blocked_id == by.id, Block.user_id.in_([member.id for member in members])
+@dataclass(frozen=True)
+class ReplyAudience:
+    """Who a reply tells, by kind, each with their channel (`audience`)."""
+
+    mentioned: list[tuple[User, str]]
+    quoted: list[tuple[User, str]]
+    followers: list[tuple[User, str]]
+
+
+def reply_audience(
+    author: User | None, thread: Thread, quoted: Post | None, named: Sequence[User]
+) -> ReplyAudience:
+    """Who a reply by AUTHOR in THREAD, quoting QUOTED and naming NAMED, tells, once each:
+    the members it names, the author it quotes, the thread's followers. Reads only: a reply
+    reads them before it is written, so that the locks its writes take are held briefly."""
+    already: set[int] = {author.id} if author is not None else set()
+    mentioned = [user for user in named if user.id not in already]
+    already |= {user.id for user in mentioned}
+    quoted_author: list[User] = []
+    if quoted is not None and quoted.author_id and quoted.author_id not in already:
+        quoted_author = _recipients([quoted.author_id])
+        already.add(quoted.author_id)
+    followers = _recipients(follows.followers_of(thread), besides=already)
+    return ReplyAudience(
+        audience(mentioned, "mention", by=author),
+        audience(quoted_author, "quote", by=author),
+        audience(followers, "reply", by=author),
     )
-    return set(db.session.scalars(query))
 
 
-def post_published(post: Post) -> None:
-    """A reply is published (at once, or approved): its author follows the thread, and the
-    members it names, the author it quotes and the thread's followers are told, once each."""
+def post_published(post: Post, told: ReplyAudience | None = None) -> None:
+    """A reply is published (at once, or approved): its author follows the thread, and TOLD
+    (read now when not given: `reply_audience`) are told."""
     author = post.author
+    if told is None:
+        told = reply_audience(author, post.thread, post.quoted_post, mentioned_in(post))
     if author is not None:
         follows.follow_on_post(author, post.thread)
-    already: set[int] = {post.author_id} if post.author_id else set()
-    mentioned = [user for user in mentioned_in(post) if user.id not in already]
-    tell(mentioned, "mention", post=post, by=author)
-    already |= {user.id for user in mentioned}
-    quoted = post.quoted_post
-    if quoted is not None and quoted.author_id and quoted.author_id not in already:
-        tell(_recipients([quoted.author_id]), "quote", post=post, by=author)
-        already.add(quoted.author_id)
-    followers = _recipients(follows.followers_of(post.thread), besides=already)
-    tell(followers, "reply", post=post, thread=post.thread, grouped=True, by=author)
+    tell_audience(told.mentioned, "mention", post=post)
+    tell_audience(told.quoted, "quote", post=post)
+    tell_audience(told.followers, "reply", post=post, thread=post.thread, grouped=True)
 
 
 def thread_published(thread: Thread, first: Post) -> None:

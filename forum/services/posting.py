@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forum import limits, markup, pagination, policy, slugs, usernames
 from forum.errors import InvalidInput
-from forum.extensions import db
+from forum.extensions import db, keep_loaded_objects
 from forum.models import (
     Post,
     PostRevision,
@@ -57,11 +57,24 @@ def _members_named(names: set[str]) -> dict[str, User]:
 def render_post(source: str) -> str:
     """A post's HTML, its `@mentions` of members linked to their profiles and the first
     occurrence of each glossary term to its definition."""
-    return markup.render(
-        source,
-        lambda names: {name: user.username for name, user in _members_named(names).items()},
-        glossary.terms(),
-    )
+    return render_post_telling(source)[0]
+
+
+def render_post_telling(source: str) -> tuple[str, list[User]]:
+    """`render_post`, and the members the post tells (`mentioned`): one reading of SOURCE."""
+    named: dict[str, User] = {}
+    written: set[str] = set()
+
+    def members(names: set[str]) -> dict[str, str]:
+        written.update(names)
+        named.update(_members_named(names))
+        return {name: user.username for name, user in named.items()}
+
+    html, told = markup.render_telling(source, members, glossary.terms())
+    if len(written) > MENTIONS_MAX * 2:  # not all looked up: as `mentioned` looks them up
+        return html, mentioned(source)
+    users = {named[name].id: named[name] for name in sorted(told) if name in named}
+    return html, list(users.values())[:MENTIONS_MAX]
 
 
 def mentioned(source: str) -> list[User]:
@@ -260,11 +273,14 @@ def reply(
         raise error
     now = utcnow()
     pending = now if needs_approval(actor) else None
+    html, named = render_post_telling(body)
+    # Read before the first write: the locks the writes take are held the shortest time.
+    told = None if pending else notifications.reply_audience(actor, thread, quoted, named)
     post = Post(
         thread=thread,
         author=actor,
         source=body,
-        html=render_post(body),
+        html=html,
         created_at=now,
         quoted_post=quoted,
         pending_at=pending,
@@ -290,8 +306,10 @@ def reply(
     db.session.execute(update(Thread).where(Thread.id == thread.id).values(**counters))
     if not pending:
         db.session.flush()
-        notifications.post_published(post)
-    db.session.commit()
+        notifications.post_published(post, told)
+    with keep_loaded_objects():  # the reply's page is found without reading it back
+        db.session.commit()
+    db.session.expire(thread)  # its counters were updated in bulk
     return post
 
 
@@ -520,8 +538,31 @@ def list_posts(
     return pagination.Page(items=items, number=number, total=total)
 
 
+# A post with fewer than this many after it is placed from the thread's end: a reply just sent
+# costs the same in a thread of ten posts and in one of twenty thousand.
+PLACED_FROM_THE_END = 2 * pagination.PAGE_SIZE
+
+
 def page_of_post(post: Post, viewer: User | None = None) -> int:
     """The page of its thread where POST stands, for VIEWER."""
+    on_page = policy.posts_on_thread_page(viewer)
+    after = (
+        select(Post.id)
+        .where(Post.thread_id == post.thread_id, Post.id > post.id, on_page)
+        .limit(PLACED_FROM_THE_END)
+        .subquery()
+    )
+    counts = db.session.execute(
+        select(
+            Thread.post_count,
+            Thread.pending_count,
+            select(func.count()).select_from(after).scalar_subquery(),
+        ).where(Thread.id == post.thread_id)
+    ).one()
+    published, pending, after_it = counts
+    if not pending and post.pending_at is None and after_it < PLACED_FROM_THE_END:
+        # No post waits: the posts on the page are the published ones (as `list_posts`).
+        return pagination.page_of(max(published - 1 - after_it, 0))
     before = db.session.scalar(
         select(func.count()).where(
             Post.thread_id == post.thread_id,

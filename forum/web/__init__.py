@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache as once_per_process
 from urllib.parse import urlsplit
 
+from babel import support
 from flask import current_app, g, request, session
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 from forum import cache, limits, policy
 from forum.errors import InvalidInput
@@ -138,10 +142,22 @@ def _without_nul(value: object) -> object:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+@once_per_process
+def _wtforms_messages(locale: str) -> support.Translations:
+    """WTForms' own messages (a required field, a wrong choice) in LOCALE, read once a
+    process: Flask-WTF reads the catalogue from disk again in every request with a form."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class BaseForm(FlaskForm):
     """A form that can show a service's InvalidInput next to the right field."""
 
     class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_messages(str(get_locale()))
+
         def bind_field(self, form, unbound_field, options):
             options["filters"] = [*options.get("filters", ()), _without_nul]
             return unbound_field.bind(form=form, **options)

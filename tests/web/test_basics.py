@@ -173,3 +173,23 @@ def test_a_post_refused_by_a_database_outage_gives_the_text_back(tmp_path):
     assert "Mon brouillon &lt;précieux&gt;</textarea>" in page
     assert 'name="quote_of" value="7"' in page and 'action="/t/1"' in page
     assert "secret!" not in page
+
+
+def test_the_form_library_messages_follow_each_requests_language(app):
+    """WTForms' own messages (read once a process, not once a request) in the reader's
+    language, one request after the other."""
+    from wtforms import IntegerField
+
+    from forum.web import BaseForm
+
+    class Form(BaseForm):
+        number = IntegerField()
+
+    expected = {"fr": "N'est pas un entier valide.", "en": "Not a valid integer value."}
+    for language in ("fr", "en", "fr"):
+        with app.test_request_context(
+            "/", method="POST", data={"number": "douze"}, headers={"Accept-Language": language}
+        ):
+            form = Form(meta={"csrf": False})
+            form.validate()
+            assert form.number.errors == [expected[language]]

@@ -349,3 +349,35 @@ def test_concurrent_replies_tell_the_followers_one_after_the_other(app_ctx):
         Follow.user_id == author_id, Follow.thread_id == thread_id
     )
     assert db.session.scalar(followed) == 1
+
+
+def test_every_post_is_on_the_page_it_is_said_to_be_for_each_reader(app_ctx, monkeypatch):
+    """Placed from the thread's end (a recent post) or counted from its start, with posts
+    hidden, deleted and waiting for approval: each post is on its page, for each reader."""
+    from forum.services import moderation
+    from forum.services.moderation import Grounds
+
+    thread = make_thread()
+    author = make_user(username="auteur-fil")
+    moderator = make_user(username="mode-fil", role=Role.MODERATOR)
+    posts = [posting.reply(author, thread, body=f"n°{n}") for n in range(1, 70)]
+    posting.delete_post(author, posts[30])
+    moderation.hide_post(moderator, posts[50], Grounds("Hors sujet ici", "on_topic"))
+
+    def check(readers):
+        for reader in readers:
+            for post in posts:
+                if not policy.can_see_post(reader, post):
+                    continue
+                page = posting.page_of_post(post, reader)
+                shown = posting.list_posts(thread, page=page, viewer=reader).items
+                assert post.id in [item.id for item in shown], (reader, post.id, page)
+
+    check([None, author, moderator])
+    newcomer = make_user(username="nouveau-fil")
+    monkeypatch.setitem(app_ctx.config, "MODERATION_NEW_MEMBER_APPROVALS", 1)
+    waiting = posting.reply(newcomer, thread, body="En attente d'un modérateur")
+    assert waiting.pending_at is not None
+    posts.append(waiting)
+    posts.append(posting.reply(author, thread, body="Après celui qui attend"))
+    check([None, author, moderator, newcomer])
