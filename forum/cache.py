@@ -222,9 +222,11 @@ def _member_state(actor: Any) -> tuple[int, ...]:
 
 
 def _key(actor: Any, *, shared: bool) -> str:
-    if actor is None or shared:
+    if actor is None:
         state: tuple[int, ...] = (current_generation(),)
         viewer = "-"
+    elif shared:  # the generation their session's lookup read: no second query
+        state, viewer = _member_state(actor)[:1], "-"
     else:
         state = _member_state(actor)
         viewer = str(actor.id)

@@ -119,6 +119,25 @@ def test_a_reply_reaches_the_pages_that_show_it(app, client):
     assert "1 réponse" in client.get("/topics/financement").get_data(as_text=True)
 
 
+def test_a_member_reads_the_visitors_feed_and_its_next_version(app, client):
+    """A feed is written for visitors: a member is served the same one, under the generation
+    their session's lookup read; a reply reaches it for both."""
+    thread_id, _ = thread_path(app)
+    member = app.test_client()
+    sign_in(app, member, username="wanda-vanniere")
+    member.get("/")  # the welcome message is shown and gone
+    for reader in (client, member):
+        assert "Réponse pour le flux" not in reader.get("/feeds/latest.atom").get_data(as_text=True)
+    with app.app_context():
+        posting.reply(make_user(), posting.get_thread(thread_id), body="Réponse pour le flux")
+
+    for reader in (member, client):
+        assert "Réponse pour le flux" in reader.get("/feeds/latest.atom").get_data(as_text=True)
+    with recording(app) as statements:
+        assert "wanda-vanniere" not in member.get("/feeds/latest.atom").get_data(as_text=True)
+    assert len(statements) == 1, statements
+
+
 def test_a_post_hidden_by_a_moderator_leaves_every_cached_page(app, client):
     thread_id, path = thread_path(app)
     with app.app_context():

@@ -101,7 +101,7 @@ def test_a_page_served_again_runs_one_statement(app, client, busy_forum, path):
     assert len(statements) == 1, statements
 
 
-@pytest.mark.parametrize("path", [*HOT_PAGES, "thread"])
+@pytest.mark.parametrize("path", [*HOT_PAGES, "thread", "/feeds/latest.atom"])
 def test_a_members_page_served_again_runs_one_statement(app, client, busy_forum, login_as, path):
     """The session's device, the generation and the member's read marks: one statement."""
     login_as()
