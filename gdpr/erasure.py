@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -292,7 +293,7 @@ def rewritable(column: Column) -> bool:
 Skeleton = Callable[[str], str]  # the form two spellings share when a reader could confuse them
 
 
-def _plain(text: str) -> str:
+def _lower(text: str) -> str:
     return text.lower()
 
 
@@ -332,7 +333,7 @@ class _Skeletons(dict):
 _SKELETONS: dict[Skeleton, _Skeletons] = {}
 
 
-def find(text: str, needles: Iterable[str], skeleton: Skeleton = _plain) -> list[tuple[int, int]]:
+def find(text: str, needles: Iterable[str], skeleton: Skeleton = _lower) -> list[tuple[int, int]]:
     """The spans of TEXT where one of NEEDLES stands as a word of its own, in any spelling
     SKELETON cannot tell apart (case, accents, look-alike characters)."""
     needles = list(needles)
@@ -368,7 +369,7 @@ def find(text: str, needles: Iterable[str], skeleton: Skeleton = _plain) -> list
 
 
 def replace(
-    text: str, needles: Iterable[str], replacement: str, skeleton: Skeleton = _plain
+    text: str, needles: Iterable[str], replacement: str, skeleton: Skeleton = _lower
 ) -> str:
     """TEXT with every spelling of NEEDLES replaced by REPLACEMENT."""
     for begin, end in reversed(find(text, needles, skeleton)):
@@ -377,9 +378,12 @@ def replace(
 
 
 # The database hands over only the rows worth reading, in two nets. Text written with the
-# characters of French (ASCII, Latin-1, œ, typographic punctuation) is matched with LIKE, a
-# wildcard standing for each character another spelling may take; any other text (full-width
-# or mathematical letters, Greek or Cyrillic look-alikes, ligatures…) is read whole.
+# characters of French (ASCII, Latin-1, œ, typographic punctuation), each of which stands for
+# one character of a key, is matched with LIKE, a wildcard for each character another spelling
+# may take; any other text (full-width or mathematical letters, Greek or Cyrillic look-alikes,
+# ligatures…) is read whole. What LIKE lets through is then matched exactly, character class by
+# character class, before the slower `find` reads it: a key such as "membre0003" lets through
+# every "membres de" of a forum (LIKE's wildcards), the classes none of them.
 COMMON = {
     *map(chr, range(0x20, 0x7F)),
     "\t",
@@ -392,61 +396,85 @@ COMMON = {
 
 
 @cache
-def _nets(skeleton: Skeleton) -> tuple[frozenset[str], str]:
-    """(the skeleton characters a common character may stand for, the common characters
-    whose skeleton is one character: the rest is read whole)."""
-    variable, plain = set(), []
+def _spellings(skeleton: Skeleton) -> dict[str, str]:
+    """For each skeleton character, the common characters that stand for it alone ("e": "EeÈÉ…");
+    a common character missing from every value has a longer or empty skeleton (…, ß)."""
+    spellings: dict[str, list[str]] = {}
     for char in sorted(COMMON):
         folded = skeleton(char)
         if len(folded) == 1:
-            plain.append(char)
-            if folded != char.lower():
-                variable.add(folded)
-    return frozenset(variable), _char_class(plain)
+            spellings.setdefault(folded, []).append(char)
+    return {folded: "".join(chars) for folded, chars in spellings.items()}
 
 
-def _char_class(chars: list[str]) -> str:
-    """A bracket expression body for CHARS, as ranges (for GLOB and POSIX regular
-    expressions alike: no character special to either stands at the end of a range)."""
-    ranges, points = [], sorted(map(ord, chars))
-    start = previous = points[0]
-    for point in [*points[1:], None]:
-        if point is not None and point == previous + 1:
-            previous = point
-            continue
-        ranges.append((start, previous))
-        if point is not None:
-            start = previous = point
-    special = set("]^-\\[")
-    body = []
-    for first, last in ranges:
-        if first == last and chr(first) in special:
-            continue  # inside a wider range in practice; read whole otherwise
-        body.append(chr(first) if first == last else f"{chr(first)}-{chr(last)}")
-    return "".join(body)
+@cache
+def _plain(skeleton: Skeleton) -> str:
+    """The common characters that stand for one skeleton character: the LIKE net's alphabet."""
+    return "".join(sorted("".join(_spellings(skeleton).values())))
+
+
+class _Net:
+    """What a scan for KEYS (skeletons of the identifiers looked for) lets through."""
+
+    def __init__(self, keys: Sequence[str], skeleton: Skeleton) -> None:
+        self.keys, self.skeleton = list(keys), skeleton
+        spellings = _spellings(skeleton)
+        self.plain = _plain(skeleton)
+        # The key characters another common character may stand for: LIKE's wildcards.
+        self.variable = {
+            folded
+            for folded, chars in spellings.items()
+            if any(char.lower() != folded for char in chars)
+        }
+        self.uncommon = re.compile("[^" + "".join(map(re.escape, self.plain)) + "]").search
+        self.precise = re.compile("|".join(self._classes(re.escape))).search
+
+    def _classes(self, escape: Callable[[str], str]) -> list[str]:
+        """Each key as a regular expression: a bracket expression of its spellings a character."""
+        spellings = _spellings(self.skeleton)
+        return [
+            "".join(f"[{''.join(map(escape, spellings.get(folded, folded)))}]" for folded in key)
+            for key in self.keys
+        ]
+
+    def worth_reading(self, text: str | None) -> bool:
+        """Whether TEXT may hold a key: some uncommon character, or a key spelt in common ones
+        (exact for a text of common characters only)."""
+        return bool(text) and bool(self.uncommon(text) or self.precise(text))
+
+    def where(self, session: Session, column: Column):
+        """The SQL condition that hands over COLUMN's rows worth reading; None: read them all."""
+        dialect = session.get_bind().dialect.name
+        if dialect == "sqlite":
+            # SQLite's own LIKE ignores the case of ASCII letters, the only literals of the
+            # patterns, and no common character lowers to one: no call of a Python `lower`.
+            connection = session.connection().connection.driver_connection
+            connection.create_function("gdpr_uncommon", 1, self._has_uncommon, deterministic=True)
+            likes = [column.like(f"%{self._like(key)}%", escape="\\") for key in self.keys]
+            return or_(*likes, func.gdpr_uncommon(column) == 1)
+        if dialect == "postgresql":
+            plain = "".join(map(_regex_literal, self.plain))
+            precise = "|".join(self._classes(_regex_literal))
+            return or_(column.op("~")(precise), column.op("~")(f"[^{plain}]"))
+        return None
+
+    def _like(self, key: str) -> str:
+        return "".join(
+            "_" if char in self.variable or not char.isascii() else _like_literal(char)
+            for char in key
+        )
+
+    def _has_uncommon(self, text: Any) -> int:
+        return int(isinstance(text, str) and self.uncommon(text) is not None)
+
+
+def _regex_literal(char: str) -> str:
+    """CHAR inside a bracket expression of PostgreSQL's regular expressions."""
+    return "\\" + char if char in "\\[]^-" else char
 
 
 def _like_literal(char: str) -> str:
     return "\\" + char if char in "%_\\" else char
-
-
-def _worth_reading(session: Session, column: Column, keys: list[str], skeleton: Skeleton):
-    variable, plain = _nets(skeleton)
-
-    def pattern(key: str) -> str:
-        return "".join(
-            "_" if char in variable or not char.isascii() else _like_literal(char) for char in key
-        )
-
-    likes = [func.lower(column).like(f"%{pattern(key)}%", escape="\\") for key in keys]
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        uncommon = column.op("GLOB")(f"*[^{plain}]*")
-    elif dialect == "postgresql":
-        uncommon = column.op("~")(f"[^{plain}]")
-    else:
-        return None  # read everything
-    return or_(*likes, uncommon)
 
 
 def scan(
@@ -454,23 +482,23 @@ def scan(
     tables: Iterable[Table],
     identifiers: Iterable[str],
     *,
-    skeleton: Skeleton = _plain,
+    skeleton: Skeleton = _lower,
 ) -> list[tuple]:
     """Every (table, column, row key) where one of IDENTIFIERS still appears, in any spelling
     SKELETON cannot tell apart."""
     needles = sorted({i for i in identifiers if i and len(skeleton(i)) >= MIN_IDENTIFIER})
     if not needles:
         return []
-    keys = [skeleton(needle) for needle in needles]
+    net = _Net(tuple(skeleton(needle) for needle in needles), skeleton)
     found = []
     for table, column in text_columns(tables):
         key = next(iter(table.primary_key.columns))
         query = select(key, column)
-        worth_reading = _worth_reading(session, column, keys, skeleton)
+        worth_reading = net.where(session, column)
         if worth_reading is not None:
             query = query.where(worth_reading)
         for row_key, value in session.execute(query):
-            if value and find(value, needles, skeleton):
+            if net.worth_reading(value) and find(value, needles, skeleton):
                 found.append((table.name, column.name, str(row_key)))
     return found
 

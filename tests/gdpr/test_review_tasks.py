@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 
 from forum import mail, usernames
 from forum.extensions import db
@@ -265,3 +265,48 @@ def test_a_percent_or_backslash_in_an_identifier_is_searched_literally(app_ctx):
 
     rows = {int(key) for _table, column, key in found if column == "source"}
     assert reply.id in rows and decoy.id not in rows
+
+
+@pytest.fixture
+def probe_table(app_ctx):
+    """A table of free text of its own, for scans over texts no post could hold."""
+    table = Table(
+        "scan_probe", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text)
+    )
+    table.create(db.engine, checkfirst=True)
+    yield table
+    db.session.rollback()
+    table.drop(db.engine)
+
+
+def _probe(table, texts):
+    db.session.execute(table.insert(), [{"id": i, "body": text} for i, text in enumerate(texts)])
+    return table
+
+
+def test_the_database_hands_over_every_spelling_of_every_common_character(probe_table):
+    """Each character an identifier may hold is found in each spelling that stands for it,
+    LIKE's and the regular expressions' own characters included ("]", "\\", "^", "-", "%")."""
+    spellings = gdpr_erasure._spellings(usernames.key)
+    needles = [f"zq{chars[0]}qz" for chars in spellings.values()]
+    texts = [f"avant zq{char}qz après" for chars in spellings.values() for char in chars]
+    _probe(probe_table, texts)
+
+    found = gdpr_erasure.scan(db.session, [probe_table], needles, skeleton=usernames.key)
+
+    assert len(texts) > 250
+    missed = set(range(len(texts))) - {int(key) for _table, _column, key in found}
+    assert not [texts[i] for i in missed]
+
+
+def test_a_word_only_the_wildcards_let_through_is_not_read(probe_table, monkeypatch):
+    """A key such as "membre0003" (its "e", "0" and "3" spelt many ways) lets every "membres de"
+    through LIKE: the texts are matched exactly before they are read word by word."""
+    _probe(probe_table, ["Les membres du jury", "Merci à MEMBRE00O³ !", "membre0004 répond"])
+    read = []
+    monkeypatch.setattr(gdpr_erasure, "find", lambda text, *args: read.append(text) or [(0, 1)])
+
+    found = gdpr_erasure.scan(db.session, [probe_table], ["membre0003"], skeleton=usernames.key)
+
+    assert read == ["Merci à MEMBRE00O³ !"]
+    assert [key for _table, _column, key in found] == ["1"]
