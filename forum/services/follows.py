@@ -3,7 +3,7 @@ new there."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from forum import policy
 from forum.extensions import db, unless_done_meanwhile
@@ -65,6 +65,24 @@ def follow_on_post(actor: User, target: Thread | Guide | Event) -> None:
 def followers_of(target: Target) -> Select:
     """The ids of the members who follow TARGET itself."""
     return select(Follow.user_id).where(_column(target) == target.id, Follow.active.is_(True))
+
+
+def thread_followers(thread: Thread, poster: User | None) -> tuple[list[User], bool]:
+    """The members told of what is new in THREAD as its followers (`policy.told_members`), and
+    whether POSTER has a follow row of it (following it, or having left it): one statement, so
+    that a reply by a member who follows already reads nothing more (`follow_on_post`)."""
+    own = Follow.user_id == poster.id if poster is not None else false()
+    rows = db.session.execute(
+        select(User, Follow.active)
+        .join(Follow, Follow.user_id == User.id)
+        .where(
+            Follow.thread_id == thread.id,
+            or_(and_(Follow.active.is_(True), policy.told_members()), own),
+        )
+    ).all()
+    poster_id = poster.id if poster is not None else None
+    followers = [user for user, active in rows if active and user.id != poster_id]
+    return followers, any(user.id == poster_id for user, _active in rows)
 
 
 def followers_of_place(thread: Thread) -> Select:

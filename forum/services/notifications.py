@@ -303,6 +303,7 @@ class ReplyAudience:
     mentioned: list[tuple[User, str]]
     quoted: list[tuple[User, str]]
     followers: list[tuple[User, str]]
+    author_follows: bool = False  # the author had a follow row of the thread (kept or left)
 
 
 def reply_audience(
@@ -318,11 +319,13 @@ def reply_audience(
     if quoted is not None and quoted.author_id and quoted.author_id not in already:
         quoted_author = _recipients([quoted.author_id])
         already.add(quoted.author_id)
-    followers = _recipients(follows.followers_of(thread), besides=already)
+    followers, author_follows = follows.thread_followers(thread, author)
+    followers = [user for user in followers if user.id not in already]
     return ReplyAudience(
         audience(mentioned, "mention", by=author),
         audience(quoted_author, "quote", by=author),
         audience(followers, "reply", by=author),
+        author_follows,
     )
 
 
@@ -332,9 +335,12 @@ def post_published(post: Post, told: ReplyAudience | None = None) -> None:
     author = post.author
     if told is None:
         told = reply_audience(author, post.thread, post.quoted_post, mentioned_in(post))
-    if author is not None:
+    # A row read before the reply's locks stays (only erasure removes one); none read: it is
+    # looked for again under the thread's lock, which a concurrent first reply waits for.
+    if author is not None and not told.author_follows:
         follows.follow_on_post(author, post.thread)
     tell_audience(told.mentioned, "mention", post=post)
+
     tell_audience(told.quoted, "quote", post=post)
     tell_audience(told.followers, "reply", post=post, thread=post.thread, grouped=True)
 

@@ -276,6 +276,11 @@ def reply(
     html, named = render_post_telling(body)
     # Read before the first write: the locks the writes take are held the shortest time.
     told = None if pending else notifications.reply_audience(actor, thread, quoted, named)
+    # The first write, the thread's counters: its row stays locked until the commit (the whole
+    # database on SQLite), so that concurrent replies to the thread are written one after the
+    # other: each post gets its id after those before it (the counts returned say where it
+    # stands), and the followers are told once each, the author's follow written once.
+    counts = _count_reply(thread, actor, now, pending=pending is not None)
     post = Post(
         thread=thread,
         author=actor,
@@ -290,20 +295,9 @@ def reply(
     if photos:
         db.session.flush()
         photo_files.attach(actor, post, photos)
-    # Before the followers are told: the thread's row stays locked by this update until the
-    # commit, so that concurrent replies to the thread tell its followers one after the other
-    # (one grouped notice each, the author's follow written once), not side by side.
-    later = Thread.last_posted_at <= now  # concurrent replies never move the date backwards
-    counters = (
-        {"pending_count": Thread.pending_count + 1}
-        if pending
-        else {
-            "post_count": Thread.post_count + 1,
-            "last_posted_at": case((later, now), else_=Thread.last_posted_at),
-            "last_poster_id": case((later, actor.id), else_=Thread.last_poster_id),
-        }
-    )
-    db.session.execute(update(Thread).where(Thread.id == thread.id).values(**counters))
+    published, waiting = counts
+    if not pending and not waiting:  # no post waits: the author's page is the published ones'
+        post.__dict__[_AUTHORS_PAGE] = pagination.page_of(published - 1)
     if not pending:
         db.session.flush()
         notifications.post_published(post, told)
@@ -311,6 +305,32 @@ def reply(
         db.session.commit()
     db.session.expire(thread)  # its counters were updated in bulk
     return post
+
+
+_AUTHORS_PAGE = "_page_for_its_author"  # where a reply just sent stands (`page_of_post`)
+
+
+def _count_reply(thread: Thread, actor: User, now, *, pending: bool) -> tuple[int, int]:
+    """Count a reply by ACTOR in THREAD (published, or PENDING approval); the thread's counts
+    of published and waiting posts after it. Core, not the ORM: THREAD is expired instead."""
+    row = Thread.__table__.c
+    later = row.last_posted_at <= now  # concurrent replies never move the date backwards
+    counters = (
+        {row.pending_count: row.pending_count + 1}
+        if pending
+        else {
+            row.post_count: row.post_count + 1,
+            row.last_posted_at: case((later, now), else_=row.last_posted_at),
+            row.last_poster_id: case((later, actor.id), else_=row.last_poster_id),
+        }
+    )
+    counts = db.session.execute(
+        update(Thread.__table__)
+        .where(row.id == thread.id)
+        .values(counters)
+        .returning(row.post_count, row.pending_count)
+    ).one()
+    return counts[0], counts[1]
 
 
 def edit_post(actor: User, post: Post, *, body: str, version: int | None = None) -> Post:
@@ -545,7 +565,11 @@ PLACED_FROM_THE_END = 2 * pagination.PAGE_SIZE
 
 def page_of_post(post: Post, viewer: User | None = None) -> int:
     """The page of its thread where POST stands, for VIEWER."""
+    placed = post.__dict__.get(_AUTHORS_PAGE)
+    if placed is not None and viewer is not None and viewer.id == post.author_id:
+        return placed
     on_page = policy.posts_on_thread_page(viewer)
+
     after = (
         select(Post.id)
         .where(Post.thread_id == post.thread_id, Post.id > post.id, on_page)
