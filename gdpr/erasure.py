@@ -417,17 +417,31 @@ class _Net:
     """What a scan for KEYS (skeletons of the identifiers looked for) lets through."""
 
     def __init__(self, keys: Sequence[str], skeleton: Skeleton) -> None:
-        self.keys, self.skeleton = list(keys), skeleton
+        # A text holding a key holds every key inside it ("lea" in "lea@exemple.fr"): the
+        # shortest are enough to let through all the texts worth reading.
+        self.keys = [key for key in keys if not any(k != key and k in key for k in keys)]
+        self.skeleton = skeleton
         spellings = _spellings(skeleton)
         self.plain = _plain(skeleton)
+        self.latin = bytes(sorted(ord(char) for char in self.plain if ord(char) < 0x100))
         # The key characters another common character may stand for: LIKE's wildcards.
         self.variable = {
             folded
             for folded, chars in spellings.items()
             if any(char.lower() != folded for char in chars)
         }
-        self.uncommon = re.compile("[^" + "".join(map(re.escape, self.plain)) + "]").search
+        self.any_uncommon = re.compile("[^" + "".join(map(re.escape, self.plain)) + "]").search
         self.precise = re.compile("|".join(self._classes(re.escape))).search
+
+    def uncommon(self, text: str | None) -> bool:
+        """Whether TEXT holds a character outside the nets' alphabet (`_plain`). SQLite calls
+        it on every row of every text column: no more than it needs."""
+        try:  # most French text is Latin-1: its bytes are sorted out at C speed
+            return bool(text.encode("latin-1").translate(None, self.latin))  # type: ignore[union-attr]
+        except UnicodeEncodeError:
+            return self.any_uncommon(text) is not None
+        except AttributeError:  # NULL
+            return False
 
     def _classes(self, escape: Callable[[str], str]) -> list[str]:
         """Each key as a regular expression: a bracket expression of its spellings a character."""
@@ -442,30 +456,39 @@ class _Net:
         (exact for a text of common characters only)."""
         return bool(text) and bool(self.uncommon(text) or self.precise(text))
 
-    def where(self, session: Session, column: Column):
-        """The SQL condition that hands over COLUMN's rows worth reading; None: read them all."""
+    def where(self, session: Session, columns: Sequence[Column]):
+        """The SQL condition that hands over the rows worth reading in one of COLUMNS (of one
+        table, read together: one pass over it); None: read them all."""
         dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
             # SQLite's own LIKE ignores the case of ASCII letters, the only literals of the
             # patterns, and no common character lowers to one: no call of a Python `lower`.
             connection = session.connection().connection.driver_connection
-            connection.create_function("gdpr_uncommon", 1, self._has_uncommon, deterministic=True)
-            likes = [column.like(f"%{self._like(key)}%", escape="\\") for key in self.keys]
-            return or_(*likes, func.gdpr_uncommon(column) == 1)
+            connection.create_function("gdpr_uncommon", -1, self.any_of, deterministic=True)
+            likes = [
+                column.like(f"%{self._like(key)}%", escape="\\")
+                for column in columns
+                for key in self.keys
+            ]
+            return or_(*likes, func.gdpr_uncommon(*columns))
         if dialect == "postgresql":
             plain = "".join(map(_regex_literal, self.plain))
             precise = "|".join(self._classes(_regex_literal))
-            return or_(column.op("~")(precise), column.op("~")(f"[^{plain}]"))
+            return or_(
+                *(column.op("~")(precise) for column in columns),
+                *(column.op("~")(f"[^{plain}]") for column in columns),
+            )
         return None
+
+    def any_of(self, *texts: str | None) -> bool:
+        """Whether one of TEXTS holds an uncommon character (one call a row, for SQLite)."""
+        return self.uncommon("".join([text for text in texts if isinstance(text, str)]))
 
     def _like(self, key: str) -> str:
         return "".join(
             "_" if char in self.variable or not char.isascii() else _like_literal(char)
             for char in key
         )
-
-    def _has_uncommon(self, text: Any) -> int:
-        return int(isinstance(text, str) and self.uncommon(text) is not None)
 
 
 def _regex_literal(char: str) -> str:
@@ -491,15 +514,19 @@ def scan(
         return []
     net = _Net(tuple(skeleton(needle) for needle in needles), skeleton)
     found = []
+    by_table: dict[Table, list[Column]] = {}
     for table, column in text_columns(tables):
+        by_table.setdefault(table, []).append(column)
+    for table, columns in by_table.items():
         key = next(iter(table.primary_key.columns))
-        query = select(key, column)
-        worth_reading = net.where(session, column)
+        query = select(key, *columns)
+        worth_reading = net.where(session, columns)
         if worth_reading is not None:
             query = query.where(worth_reading)
-        for row_key, value in session.execute(query):
-            if net.worth_reading(value) and find(value, needles, skeleton):
-                found.append((table.name, column.name, str(row_key)))
+        for row_key, *values in session.execute(query):
+            for column, value in zip(columns, values, strict=True):
+                if net.worth_reading(value) and find(value, needles, skeleton):
+                    found.append((table.name, column.name, str(row_key)))
     return found
 
 

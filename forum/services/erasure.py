@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from forum import mail, search_index, slugs, tokens, usernames
 from forum.errors import InvalidInput
@@ -332,22 +332,39 @@ def _rewrite_mentions(session, subject: gdpr_erasure.Subject, choice: str) -> in
     quote headers)."""
     username = _member(subject).username
     pattern = re.compile(rf"@{re.escape(username)}(?![\w-])", re.IGNORECASE)
-    needle = f"%@{username.lower()}%"
     changed = 0
-    for post in session.scalars(select(Post).where(func.lower(Post.source).like(needle))):
+    for post in session.scalars(select(Post).where(_may_mention(Post.source, username))):
         post.source = pattern.sub(FORMER_MEMBER_MENTION, post.source)
         post.html = posting.render_post(post.source) if post.source else ""
         changed += 1
-    query = select(PostRevision).where(func.lower(PostRevision.source).like(needle))
+    query = select(PostRevision).where(_may_mention(PostRevision.source, username))
     for revision in session.scalars(query):
         revision.source = pattern.sub(FORMER_MEMBER_MENTION, revision.source)
         changed += 1
-    for thread in session.scalars(select(Thread).where(func.lower(Thread.title).like(needle))):
+    for thread in session.scalars(select(Thread).where(_may_mention(Thread.title, username))):
         thread.title = pattern.sub(FORMER_MEMBER_MENTION, thread.title)
         thread.slug = slugs.slugify(thread.title) or "discussion"
         changed += 1
     session.flush()
     return changed
+
+
+# The characters Python's case-insensitive matching takes for an ASCII letter (and no other):
+# neither SQLite's LIKE nor PostgreSQL's lower() takes them for it.
+_OTHER_CASES = {"i": "İı", "s": "ſ", "k": "\u212a"}
+
+
+def _may_mention(column, username: str):
+    """A SQL condition true for every text of COLUMN where `@USERNAME` may stand, in any case
+    Python's matching reads it in; on SQLite without a Python `lower` for each row of a
+    million (its own LIKE ignores the case of ASCII letters)."""
+    needle = f"%@{username.lower()}%"
+    if db.session.get_bind().dialect.name == "sqlite" and username.isascii():
+        found = column.like(needle)
+    else:
+        found = func.lower(column).like(needle)
+    others = sorted({char for letter in username.lower() for char in _OTHER_CASES.get(letter, "")})
+    return or_(found, *(column.contains(char, autoescape=True) for char in others))
 
 
 QUOTED_BLOCK = re.compile(r"\A(?:>[^\n]*\n)+\n?")

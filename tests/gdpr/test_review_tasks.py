@@ -184,6 +184,19 @@ def test_a_mention_in_a_thread_title_is_rewritten(app_ctx, time_machine):
     assert thread.title == "Question pour @ancien-membre" and "mathilde" not in thread.slug
 
 
+@pytest.mark.parametrize(
+    "spelling", ["@MATHILDE-TOURNEUSE", "@mathılde-tourneuse", "@mathilde-tourneuſe"]
+)
+def test_a_mention_is_rewritten_in_every_case_python_reads_it_in(app_ctx, time_machine, spelling):
+    """ "ı" and "ſ" are an "i" and an "s" to a case-insensitive match, not to SQLite's LIKE."""
+    member, thread, _ = make_member_with_a_past()
+    reply = posting.reply(make_user(), thread, body=f"Bravo {spelling} !")
+
+    _erase(member, time_machine)
+
+    assert db.session.get(Post, reply.id).source == "Bravo @ancien-membre !"
+
+
 # --- on disk, and the last mail ---------------------------------------------------------------
 
 
