@@ -58,6 +58,8 @@ _BUMP = (
     f"INSERT INTO {TABLE} (id, value) VALUES (1, 1) "
     f"ON CONFLICT (id) DO UPDATE SET value = {TABLE}.value + 1"
 )
+# PostgreSQL: the bump and the check that the table is there yet, one round trip.
+_BUMP_IF_THERE = f"DO $$ BEGIN IF to_regclass('{TABLE}') IS NOT NULL THEN {_BUMP}; END IF; END $$"
 _DIRTY = "etabli_writes"
 
 
@@ -89,7 +91,9 @@ def _bump_on_commit(conn: Connection) -> None:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         # Asked each time (a write is rare beside reads): migrations drop and build the schema.
-        if _table_exists(cursor, conn.dialect.name):
+        if conn.dialect.name == "postgresql":
+            cursor.execute(_BUMP_IF_THERE)
+        elif _table_exists(cursor):
             cursor.execute(_BUMP)
     finally:
         cursor.close()
@@ -100,12 +104,9 @@ def _forget_on_rollback(conn: Connection) -> None:
     conn.info.pop(_DIRTY, None)
 
 
-def _table_exists(cursor: Any, dialect: str) -> bool:
-    """Whether the generation table is there yet (not while migrations build the schema)."""
-    if dialect == "postgresql":
-        cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
-    else:
-        cursor.execute(f"SELECT count(*) > 0 FROM sqlite_master WHERE name = '{TABLE}'")
+def _table_exists(cursor: Any) -> bool:
+    """Whether SQLite's generation table is there yet (not while migrations build it)."""
+    cursor.execute(f"SELECT count(*) > 0 FROM sqlite_master WHERE name = '{TABLE}'")
     return bool(cursor.fetchone()[0])
 
 
