@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from forum import mail, search_index, slugs, tokens, usernames
 from forum.errors import InvalidInput
@@ -364,7 +364,11 @@ def _may_mention(column, username: str):
     else:
         found = func.lower(column).like(needle)
     others = sorted({char for letter in username.lower() for char in _OTHER_CASES.get(letter, "")})
-    return or_(found, *(column.contains(char, autoescape=True) for char in others))
+    # "@" has no other case: the texts without one (nearly all) are set aside at once.
+    return and_(
+        column.contains("@"),
+        or_(found, *(column.contains(char, autoescape=True) for char in others)),
+    )
 
 
 QUOTED_BLOCK = re.compile(r"\A(?:>[^\n]*\n)+\n?")
