@@ -379,11 +379,13 @@ def replace(
 
 # The database hands over only the rows worth reading, in two nets. Text written with the
 # characters of French (ASCII, Latin-1, œ, typographic punctuation), each of which stands for
-# one character of a key, is matched with LIKE, a wildcard for each character another spelling
-# may take; any other text (full-width or mathematical letters, Greek or Cyrillic look-alikes,
-# ligatures…) is read whole. What LIKE lets through is then matched exactly, character class by
-# character class, before the slower `find` reads it: a key such as "membre0003" lets through
-# every "membres de" of a forum (LIKE's wildcards), the classes none of them.
+# one character of a key, is matched key character by key character: on PostgreSQL with a
+# regular expression of each one's spellings, on SQLite with LIKE (a wildcard for a character
+# another spelling may take), what it lets through then matched exactly in Python before the
+# slower `find` reads it — a key such as "membre0003" lets every "membres de" through LIKE, the
+# classes none. Any other text (full-width or mathematical letters, Greek or Cyrillic
+# look-alikes, ligatures…) is read whole.
+
 COMMON = {
     *map(chr, range(0x20, 0x7F)),
     "\t",
