@@ -479,7 +479,6 @@ class _Net:
             plain = "".join(map(_regex_literal, self.plain))
             precise = "|".join(self._classes(_regex_literal))
             return func.concat_ws(" ", *columns).op("~")(f"{precise}|[^{plain}]")
-
         return None
 
     def any_of(self, *texts: str | None) -> bool:

@@ -340,7 +340,6 @@ def post_published(post: Post, told: ReplyAudience | None = None) -> None:
     if author is not None and not told.author_follows:
         follows.follow_on_post(author, post.thread)
     tell_audience(told.mentioned, "mention", post=post)
-
     tell_audience(told.quoted, "quote", post=post)
     tell_audience(told.followers, "reply", post=post, thread=post.thread, grouped=True)
 

@@ -569,7 +569,6 @@ def page_of_post(post: Post, viewer: User | None = None) -> int:
     if placed is not None and viewer is not None and viewer.id == post.author_id:
         return placed
     on_page = policy.posts_on_thread_page(viewer)
-
     after = (
         select(Post.id)
         .where(Post.thread_id == post.thread_id, Post.id > post.id, on_page)
