@@ -6,6 +6,7 @@ Rendered once at write time; the source is kept for edits.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -71,15 +72,22 @@ def _parser() -> MarkdownIt:
     return parser
 
 
+_CLEANERS = threading.local()
+
+
 def _cleaner() -> bleach.sanitizer.Cleaner:
-    # A new cleaner per call: bleach's html5lib parser keeps state while it works.
-    return bleach.sanitizer.Cleaner(
-        tags=ALLOWED_TAGS,
-        attributes=_allowed_attribute,
-        protocols=ALLOWED_PROTOCOLS,
-        strip=True,
-        strip_comments=True,
-    )
+    # One cleaner a thread, built once (its html5lib parser and serializer cost more to build
+    # than a post to clean): a cleaner keeps state while it works, so threads share none.
+    cleaner = getattr(_CLEANERS, "cleaner", None)
+    if cleaner is None:
+        cleaner = _CLEANERS.cleaner = bleach.sanitizer.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=_allowed_attribute,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+        )
+    return cleaner
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:

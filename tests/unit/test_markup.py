@@ -121,3 +121,19 @@ def test_protocol_relative_links_are_external_links_like_http_ones(source):
     assert 'href="https://evil.example/p"' in html
     assert 'rel="nofollow ugc noopener"' in html
     assert 'href="//' not in html
+
+
+def test_a_post_renders_the_same_whatever_was_cleaned_before_it():
+    """The cleaner is kept from one post to the next: what a hostile post left open (a tag,
+    a comment, a table) does not spill into the next one, in this thread or another."""
+    import threading
+
+    fresh = markup.render("Le **chanfrein** à 45°, puis | a | b |")
+    for hostile in ("<b>gras <i>jamais fermé", "<!-- commentaire", "| a |\n|---|\n| <td>", "<"):
+        markup.render(hostile)
+        assert markup.render("Le **chanfrein** à 45°, puis | a | b |") == fresh
+    elsewhere = []
+    worker = threading.Thread(target=lambda: elsewhere.append(markup.render("Le **chanfrein**")))
+    worker.start()
+    worker.join()
+    assert elsewhere == [markup.render("Le **chanfrein**")]
